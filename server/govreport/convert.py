@@ -1,0 +1,70 @@
+"""The one façade: bytes in, an Extraction out. The gRPC servicer and the CLI both call this.
+
+The chain is linear, one concern a stage:
+readers (bytes -> ir.Document) -> assembler (Document -> AnnualReport)
+-> validator (AnnualReport -> ValidationReport).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from dataclasses import dataclass
+
+from govreport import readers
+from govreport.assembly import assemble
+from govreport.ir import SourceFormat
+from govreport.template import Version
+from govreport.v1 import report_pb2, service_pb2, validation_pb2
+from govreport.validation import validate
+
+_FORMAT_ENUM = {
+    SourceFormat.TEXT: service_pb2.DOCUMENT_FORMAT_TEXT,
+    SourceFormat.HTML: service_pb2.DOCUMENT_FORMAT_HTML,
+    SourceFormat.DOCX: service_pb2.DOCUMENT_FORMAT_DOCX,
+    SourceFormat.PDF: service_pb2.DOCUMENT_FORMAT_PDF,
+    SourceFormat.IMAGE: service_pb2.DOCUMENT_FORMAT_IMAGE,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class ConvertOptions:
+    filed_year: int = 0
+    template_version: Version | None = None
+    skip_validation: bool = False
+
+    @classmethod
+    def from_proto(cls, options: service_pb2.ExtractOptions) -> ConvertOptions:
+        version = {
+            report_pb2.TEMPLATE_VERSION_2019: Version.V2019,
+            report_pb2.TEMPLATE_VERSION_2021: Version.V2021,
+        }.get(options.template_version)
+        return cls(options.filed_year, version, options.skip_validation)
+
+
+def convert(
+    content: bytes, filename: str = "", options: ConvertOptions | None = None
+) -> service_pb2.Extraction:
+    """Extracts and validates one document. Raises GovreportError for input it cannot read."""
+    options = options or ConvertOptions()
+    started = time.perf_counter()
+    document = readers.read(content, filename)
+    report = assemble(document, options.template_version, filename=filename)
+    validation = (
+        validation_pb2.ValidationReport()
+        if options.skip_validation
+        else validate(report, filed_year=options.filed_year)
+    )
+    info = service_pb2.DocumentInfo(
+        format=_FORMAT_ENUM[document.format],
+        filename=filename,
+        size_bytes=len(content),
+        sha256=hashlib.sha256(content).hexdigest(),
+        page_count=document.page_count,
+        encoding=document.encoding,
+        unread_pages=[
+            service_pb2.UnreadPage(page=p.page, reason=p.reason) for p in document.unread_pages
+        ],
+        elapsed_ms=(time.perf_counter() - started) * 1000.0,
+    )
+    return service_pb2.Extraction(report=report, validation=validation, document=info)

@@ -1,0 +1,80 @@
+"""Cell paths: from a template cell to the Cell message inside an AnnualReport, and back."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from google.protobuf.message import Message
+
+from govreport.template import Column, Row, Template, Version, template
+from govreport.v1 import report_pb2 as pb
+
+
+def get_cell(report: pb.AnnualReport, path: str) -> pb.Cell | None:
+    """The Cell at ``path``, or None when any message on the way is not set."""
+    node: Message = report
+    for name in path.split("."):
+        if not node.HasField(name):
+            return None
+        node = getattr(node, name)
+    assert isinstance(node, pb.Cell)
+    return node
+
+
+def ensure_cell(report: pb.AnnualReport, path: str) -> pb.Cell:
+    """The Cell at ``path``, creating the messages on the way (and so marking them set)."""
+    node: Message = report
+    for name in path.split("."):
+        node = getattr(node, name)
+    assert isinstance(node, pb.Cell)
+    node.SetInParent()
+    return node
+
+
+def report_version(report: pb.AnnualReport) -> Version:
+    if report.HasField("proactive_disclosure_2019"):
+        return Version.V2019
+    if report.HasField("proactive_disclosure_2021"):
+        return Version.V2021
+    if report.metadata.template_version == 1:  # TEMPLATE_VERSION_2019
+        return Version.V2019
+    return Version.V2021
+
+
+@dataclass(frozen=True, slots=True)
+class PlacedCell:
+    section: str
+    row: Row
+    column: Column
+    path: str
+    cell: pb.Cell
+
+
+def iter_cells(report: pb.AnnualReport, tpl: Template | None = None) -> Iterator[PlacedCell]:
+    """Every set cell of the report, in the template's order."""
+    tpl = tpl or template(report_version(report))
+    for section, row, column in tpl.cells():
+        path = row.cell_path(column)
+        cell = get_cell(report, path)
+        if cell is not None:
+            yield PlacedCell(section, row, column, path, cell)
+
+
+def cell_value(cell: pb.Cell) -> int | str | None:
+    """The cell's value (int count or change, str amount) or None."""
+    which = cell.WhichOneof("value")
+    if which is None:
+        return None
+    value: int | str = getattr(cell, which)
+    return value
+
+
+def value_text(cell: pb.Cell) -> str:
+    """The value as a person writes it: "12", "+48", "-16", "32248.5"; "" for none."""
+    which = cell.WhichOneof("value")
+    if which == "change":
+        return f"{cell.change:+d}"
+    if which is None:
+        return ""
+    return str(getattr(cell, which))
