@@ -1,0 +1,145 @@
+"""Finding the template's row labels in cell text, tolerant of how real reports write them."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from difflib import SequenceMatcher
+
+from govreport.normalize import label_key
+from govreport.template import Block, Row
+
+_NUMBERED = re.compile(r"^(\d+)(\D.*)$")
+# Wordings that head a table's columns or groups: they end the row being read.
+HEADER_WORDS: tuple[str, ...] = (
+    "信息内容",
+    "申请人情况",
+    "法人或其他组织",
+    "本年度办理结果",
+    "本列数据的勾稽关系",
+    "自然人",
+    "商业企业",
+    "科研机构",
+    "社会公益组织",
+    "法律服务机构",
+    "总计",
+    "行政诉讼",
+    "结果维持",
+    "结果纠正",
+    "其他结果",
+    "尚未审结",
+    "主动公开政府信息情况",
+    "收到和处理政府信息公开申请情况",
+    "行政复议行政诉讼情况",
+    "本年制发件数",
+    "本年废止件数",
+    "现行有效件数",
+    "本年处理决定数量",
+    "本年收费金额",
+    "本年新制作数量",
+    "本年新公开数量",
+    "对外公开总数量",
+    "上一年项目数量",
+    "本年增减",
+    "处理决定数量",
+    "采购项目数量",
+    "采购总金额",
+)
+_HEADER_KEYS = tuple(label_key(w) for w in HEADER_WORDS)
+
+
+def similarity(a: str, b: str) -> float:
+    return SequenceMatcher(None, a, b, autojunk=False).ratio()
+
+
+def is_header(text: str) -> bool:
+    """True for a column or group heading (not a row label, not a value)."""
+    key = label_key(text)
+    if not key or key.isdigit():
+        return False
+    return any(h == key or (len(h) >= 4 and h in key and len(key) <= len(h) + 12) for h in _HEADER_KEYS)
+
+
+class RowMatcher:
+    """Matches cell text to the rows of one table of the template."""
+
+    def __init__(self, rows: Iterable[Row]) -> None:
+        self.rows = tuple(rows)
+        self._exact: dict[str, Row] = {}
+        self._entries: list[tuple[str, Row]] = []
+        for row in self.rows:
+            for name in row.names:
+                key = label_key(name)
+                self._exact.setdefault(key, row)
+                self._entries.append((key, row))
+
+    def match(self, text: str, group: str = "") -> Row | None:
+        key = label_key(text)
+        if len(key) < 2 or key.isdigit() or re.fullmatch(r"[\d.]+", key):
+            return None
+        exact = self._exact.get(key)
+        if exact is not None:
+            return exact
+        numbered = _NUMBERED.match(key)
+        if numbered:
+            return self._match_item(numbered.group(1), numbered.group(2), group)
+        return self._match_fuzzy(key)
+
+    def _match_item(self, number: str, rest: str, group: str) -> Row | None:
+        """A numbered item ("2.其他法律法规"): its number within the current group decides."""
+        best: tuple[float, Row] | None = None
+        for key, row in self._entries:
+            if row.number != number:
+                continue
+            target = key[len(number) :]
+            score = similarity(rest, target)
+            if target.startswith(rest) and len(rest) >= 3:
+                score = max(score, 0.9)  # a label broken at a line or page end
+            if group and row.parent == group:
+                score += 0.2
+            if best is None or score > best[0]:
+                best = (score, row)
+        if best is not None and best[0] >= 0.65:
+            return best[1]
+        return None
+
+    def _match_fuzzy(self, key: str) -> Row | None:
+        best: tuple[float, Row] | None = None
+        for target, row in self._entries:
+            score = similarity(key, target)
+            if target.startswith(key) and len(key) >= max(4, int(0.6 * len(target))):
+                score = max(score, 0.9)
+            if best is None or score > best[0]:
+                best = (score, row)
+        if best is not None and best[0] >= 0.8:
+            return best[1]
+        return None
+
+
+def continues_label(text: str, row: Row, label_text: str) -> bool:
+    """True for the rest of a row label broken across lines or pages ("…已获取信" / "息")."""
+    key = label_key(text)
+    if not key or any(ch.isdigit() for ch in key):
+        return False
+    written = label_key(label_text)
+    for name in row.names:
+        full = label_key(name)
+        if key in full and key not in written and len(written) < len(full):
+            return True
+    return False
+
+
+class BlockMatcher:
+    """Matches the 二 block headings ("第二十条第（一）项")."""
+
+    def __init__(self, blocks: Iterable[Block]) -> None:
+        self._keys = [(label_key(b.label), b) for b in blocks]
+
+    def match(self, text: str) -> Block | None:
+        key = label_key(text)
+        if "第二十条" not in key:
+            return None
+        for target, block in self._keys:
+            if key == target or similarity(key, target) >= 0.9:
+                return block
+        return None

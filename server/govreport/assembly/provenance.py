@@ -1,0 +1,24 @@
+"""ir.Location -> the Provenance message."""
+
+from __future__ import annotations
+
+from govreport.ir import Location
+from govreport.v1 import report_pb2 as pb
+
+_UNITS = {"points": pb.COORDINATE_UNIT_POINTS, "pixels": pb.COORDINATE_UNIT_PIXELS}
+
+
+def provenance(location: Location) -> pb.Provenance:
+    out = pb.Provenance(
+        page=location.page,
+        line=location.line,
+        char_start=location.char_start,
+        char_end=location.char_end,
+        locator=location.locator,
+    )
+    if location.box is not None:
+        box = location.box
+        out.box.CopyFrom(
+            pb.BoundingBox(x0=box.x0, y0=box.y0, x1=box.x1, y1=box.y1, unit=_UNITS.get(box.unit, 0), dpi=box.dpi)
+        )
+    return out

@@ -1,0 +1,229 @@
+"""Reading the tables of 二, 三 and 四: template rows found by their labels, values placed in columns.
+
+The reading is anchored on the template, not on the table's drawn shape:
+a row is its label followed by its values, wherever the label stands in the
+line and however the source flattened the table. Grid sources (HTML, DOCX)
+keep a label's values within its row; ragged text sources let them run on
+across lines until the next label.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from itertools import combinations
+
+from govreport.assembly.labels import BlockMatcher, RowMatcher, continues_label, is_header
+from govreport.assembly.values import Value, parse_value
+from govreport.ir import Block, Paragraph, Table, TextCell
+from govreport.template import Column, Kind, Row, Template
+
+
+@dataclass(slots=True)
+class Filled:
+    """One template cell as read: its value and the source cell it came from."""
+
+    value: Value
+    source: TextCell | None = None
+
+
+@dataclass(slots=True)
+class _Hit:
+    row: Row
+    label: TextCell
+    grid: bool
+    values: list[TextCell] = field(default_factory=list)
+
+
+def _rows_of(blocks: list[Block]) -> list[tuple[list[TextCell], bool]]:
+    """Every row of cells in the section, with whether it comes from a real grid."""
+    out: list[tuple[list[TextCell], bool]] = []
+    for block in blocks:
+        if isinstance(block, Paragraph):
+            out.append(([TextCell(block.text, block.location, block.confidence)], False))
+        else:
+            out.extend((block.own_cells(i), block.grid) for i in range(len(block.rows)))
+    return out
+
+
+def _is_blank(cell: TextCell) -> bool:
+    return not cell.text.strip()
+
+
+def _looks_like_value(cell: TextCell, column: Column) -> bool:
+    return parse_value(cell.text, column).state in ("number", "blank", "n/a")
+
+
+def _collect(blocks: list[Block], matcher: RowMatcher, blocks_matcher: BlockMatcher | None) -> list[_Hit]:
+    hits: list[_Hit] = []
+    current: _Hit | None = None
+    group = ""
+    for cells, grid in _rows_of(blocks):
+        if grid:
+            current = None  # a grid row's values never run into the next row
+        else:
+            while cells and _is_blank(cells[0]):
+                cells = cells[1:]  # indentation and empty label columns
+        for cell in cells:
+            text = cell.text
+            row = matcher.match(text, group) if text.strip() else None
+            if row is not None:
+                current = _Hit(row, cell, grid)
+                hits.append(current)
+                group = row.names[0] if row.group_row else (row.parent or group)
+                continue
+            if blocks_matcher is not None and blocks_matcher.match(text):
+                current = None
+                continue
+            if current is None:
+                continue
+            if text.strip() and continues_label(text, current.row, current.label.text):
+                continue
+            if text.strip() and is_header(text):
+                current = None
+                continue
+            current.values.append(cell)
+    return hits
+
+
+def _fit(values: list[TextCell], width: int, grid: bool) -> tuple[list[TextCell], list[TextCell]]:
+    """The row's value cells cut to the template's width, and the cells left over."""
+    cells = list(values)
+    if not grid:
+        while cells and _is_blank(cells[-1]):
+            cells.pop()  # ragged text: trailing empties are layout, not cells
+    while len(cells) > width and _is_blank(cells[-1]):
+        cells.pop()
+    while len(cells) > width and _is_blank(cells[0]):
+        cells.pop(0)
+    return cells[:width], cells[width:]
+
+
+def _place(hit: _Hit) -> dict[str, Filled]:
+    row = hit.row
+    cells, extra = _fit(hit.values, len(row.columns), hit.grid)
+    out: dict[str, Filled] = {}
+    for i, column in enumerate(row.columns):
+        if i < len(cells):
+            value = parse_value(cells[i].text, column)
+            out[row.cell_path(column)] = Filled(value, cells[i])
+        else:
+            out[row.cell_path(column)] = Filled(Value("missing"))
+    leftover = [c.text for c in extra if c.text.strip()]
+    if leftover:
+        note = f"figures after the row's {len(row.columns)} columns ignored: {' '.join(leftover)}"
+        for filled in out.values():
+            filled.value.notes.append(note)
+    if 0 < len(cells) < len(row.columns):
+        _complete_from_total(row, cells, out)
+    return out
+
+
+def _complete_from_total(row: Row, cells: list[TextCell], out: dict[str, Filled]) -> None:
+    """A row short of figures (a column lost at a page break): place them if only one way fits.
+
+    Each way of spreading the figures over the columns, with the gaps solved
+    from 总计 = the sum of the others, is tried. When every way that holds
+    gives the same numbers, those are the row's values (flagged derived);
+    otherwise the row is left as read, with its cells marked missing.
+    """
+    columns = row.columns
+    if len(columns) < 3 or any(c.kind is not Kind.COUNT for c in columns) or columns[-1].field != "total":
+        return
+    parsed = [parse_value(c.text, columns[0]) for c in cells]
+    if any(p.state != "number" or not isinstance(p.value, int) for p in parsed):
+        return
+    figures = [int(p.value) for p in parsed if isinstance(p.value, int)]
+    gaps = len(columns) - len(figures)
+    if gaps != 1:
+        return
+    outcomes: set[tuple[int, ...]] = set()
+    for missing in combinations(range(len(columns)), gaps):
+        values: list[int | None] = []
+        it = iter(figures)
+        for i in range(len(columns)):
+            values.append(None if i in missing else next(it))
+        gap = missing[0]
+        if gap == len(columns) - 1:
+            values[gap] = sum(v for v in values[:-1] if v is not None)
+        else:
+            total = values[-1]
+            assert total is not None
+            rest = total - sum(v for i, v in enumerate(values[:-1]) if v is not None and i != gap)
+            if rest < 0:
+                continue
+            values[gap] = rest
+        outcomes.add(tuple(v for v in values if v is not None))
+    paths = [row.cell_path(c) for c in columns]
+    if len(outcomes) == 1:
+        (solution,) = outcomes
+        note = f"{len(figures)} figures for {len(columns)} columns; placed by 总计 = sum of the others"
+        for path, number in zip(paths, solution, strict=True):
+            source = out[path].source
+            out[path] = Filled(Value("number", number, derived=True, notes=[note]), source)
+        return
+    note = f"{len(figures)} figures for {len(columns)} columns ({' '.join(map(str, figures))}); which column lacks one cannot be told"
+    for path in paths:
+        out[path] = Filled(Value("missing", notes=[note]))
+
+
+def read_row_table(blocks: list[Block], rows: tuple[Row, ...], blocks_of: BlockMatcher | None = None) -> dict[str, Filled]:
+    """Reads a table whose rows have labels (二 and 三)."""
+    matcher = RowMatcher(rows)
+    out: dict[str, Filled] = {}
+    for hit in _collect(blocks, matcher, blocks_of):
+        if hit.row.group_row and not any(c.text.strip() for c in hit.values):
+            continue  # a group label heading its items, no figures of its own
+        for path, filled in _place(hit).items():
+            if path not in out or out[path].value.state == "missing":
+                out[path] = filled
+    return out
+
+
+def read_disclosure(blocks: list[Block], tpl: Template) -> dict[str, Filled]:
+    """二: the article blocks and their rows."""
+    return read_row_table(blocks, tpl.disclosure_rows, BlockMatcher(tpl.disclosure_blocks))
+
+
+def read_applications(blocks: list[Block], tpl: Template) -> dict[str, Filled]:
+    """三: rows of the seven applicant columns."""
+    return read_row_table(blocks, tpl.application_rows)
+
+
+def read_review(blocks: list[Block], tpl: Template) -> dict[str, Filled]:
+    """四: three groups of five columns, usually one unlabelled data row of fifteen figures.
+
+    Reports that give each group its own labelled row are read by label.
+    """
+    rows = tpl.review_rows
+    labelled = read_row_table(blocks, rows)
+    if labelled and all(f.value.state in ("number", "blank", "n/a") for f in labelled.values()) and len(labelled) == 15:
+        return labelled
+    columns = [c for row in rows for c in row.columns]
+    figures: list[TextCell] = []
+    for cells, grid in _rows_of(blocks):
+        filled = [c for c in cells if c.text.strip()]
+        if not filled or not all(_looks_like_value(c, columns[0]) for c in filled):
+            continue
+        if not grid:
+            cells = filled if len(filled) == len(cells) else _strip_blanks(cells)
+        figures.extend(cells)
+    out: dict[str, Filled] = {}
+    i = 0
+    for row in rows:
+        for column in row.columns:
+            path = row.cell_path(column)
+            if i < len(figures):
+                out[path] = Filled(parse_value(figures[i].text, column), figures[i])
+            else:
+                out[path] = Filled(Value("missing"))
+            i += 1
+    return out
+
+
+def _strip_blanks(cells: list[TextCell]) -> list[TextCell]:
+    start, end = 0, len(cells)
+    while start < end and _is_blank(cells[start]):
+        start += 1
+    while end > start and _is_blank(cells[end - 1]):
+        end -= 1
+    return cells[start:end]
