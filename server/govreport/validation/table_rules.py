@@ -1,0 +1,233 @@
+"""The table rules of TEMPLATE.md: the sums of 三 (R1–R3a), of 四 (R4), 2019's 二 (R5), and cell types (R6, R6a)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from govreport.paths import iter_cells
+from govreport.template import APPLICANT_COLUMNS, CASE_COLUMNS, Kind, Row, Template, Version
+from govreport.v1 import report_pb2 as pb
+from govreport.v1 import validation_pb2 as vpb
+from govreport.validation.findings import Number, finding, label_of
+from govreport.validation.reading import is_set, number
+
+_AH = "application_handling"
+_OUT = f"{_AH}.outcomes"
+_TOTAL = APPLICANT_COLUMNS[-1]
+
+
+def _value(report: pb.AnnualReport, path: str) -> Number | None:
+    """Applicant columns read blank as 0; a blank 总计 is not filled in."""
+    return number(report, path, blank_is_zero=not path.endswith(".total"))
+
+
+def _sum(values: list[Number | None]) -> Number | None:
+    if any(v is None for v in values):
+        return None
+    return sum(v for v in values if v is not None)
+
+
+def _columns(report: pb.AnnualReport) -> Iterator[tuple[str, str]]:
+    for column in APPLICANT_COLUMNS:
+        yield column.field, column.label
+
+
+def check_balance(report: pb.AnnualReport, tpl: Template) -> Iterator[vpb.Finding]:
+    """R1: 一 + 二 = （七）总计 + 四, every column."""
+    for field, label in _columns(report):
+        paths = [
+            f"{_AH}.new_applications.{field}",
+            f"{_AH}.carried_over_from_previous_year.{field}",
+            f"{_OUT}.total.{field}",
+            f"{_AH}.carried_over_to_next_year.{field}",
+        ]
+        values = [_value(report, p) for p in paths]
+        left, right = _sum(values[:2]), _sum(values[2:])
+        if left is None or right is None or left == right:
+            continue
+        yield finding(
+            "R1",
+            paths,
+            left,
+            right,
+            f"三「{label}」列：一、本年新收({values[0]}) + 二、上年结转({values[1]}) = {left}，"
+            f"但（七）总计({values[2]}) + 四、结转下年度({values[3]}) = {right}",
+            f"Section 三, column {label}: new ({values[0]}) + carried over ({values[1]}) = {left}, "
+            f"but total handled ({values[2]}) + carried to next year ({values[3]}) = {right}",
+        )
+
+
+def check_row_totals(report: pb.AnnualReport, tpl: Template) -> Iterator[vpb.Finding]:
+    """R2: each row's 总计 = the six applicant columns."""
+    for row in tpl.application_rows:
+        if not is_set(report, row.cell_path(_TOTAL)):
+            continue
+        parts = [row.cell_path(c) for c in APPLICANT_COLUMNS[:-1]]
+        total_path = row.cell_path(_TOTAL)
+        total = _value(report, total_path)
+        expected = _sum([_value(report, p) for p in parts])
+        if total is None or expected is None or total == expected:
+            continue
+        yield finding(
+            "R2",
+            [*parts, total_path],
+            expected,
+            total,
+            f"三「{row.label}」行：六类申请人之和为 {expected}，总计填 {total}",
+            f"Section 三, row {row.label}: the six applicant columns add up to {expected}, the total says {total}",
+        )
+
+
+def _groups(tpl: Template) -> list[tuple[Row, list[Row]]]:
+    groups: list[tuple[Row, list[Row]]] = []
+    for row in tpl.application_rows:
+        if row.group_row:
+            groups.append((row, []))
+        elif groups and row.parent == groups[-1][0].names[0]:
+            groups[-1][1].append(row)
+    return groups
+
+
+def _group_value(report: pb.AnnualReport, group: Row, items: list[Row], field: str) -> tuple[Number | None, list[str]]:
+    """A group's figure: its items when the report gives them, else its own row."""
+    item_paths = [f"{r.field}.{field}" for r in items if is_set(report, f"{r.field}.{field}")]
+    if item_paths:
+        return _sum([_value(report, p) for p in item_paths]), item_paths
+    own = f"{group.field}.{field}"
+    if is_set(report, own):
+        return _value(report, own), [own]
+    return None, []
+
+
+def check_outcome_total(report: pb.AnnualReport, tpl: Template) -> Iterator[vpb.Finding]:
+    """R3: （七）总计 = （一） + （二） + Σ（三）…（六）, every column; R3a: group rows = their items."""
+    groups = _groups(tpl)
+    for field, label in _columns(report):
+        total_path = f"{_OUT}.total.{field}"
+        total = _value(report, total_path)
+        paths = [f"{_OUT}.disclosed.{field}", f"{_OUT}.partially_disclosed.{field}"]
+        parts: list[Number | None] = [_value(report, p) for p in paths]
+        for group, items in groups:
+            value, used = _group_value(report, group, items, field)
+            parts.append(value)
+            paths.extend(used)
+            yield from _check_subtotal(report, group, items, field, label)
+        expected = _sum(parts)
+        if total is None or expected is None or total == expected:
+            continue
+        yield finding(
+            "R3",
+            [*paths, total_path],
+            expected,
+            total,
+            f"三「{label}」列：（一）至（六）之和为 {expected}，（七）总计填 {total}",
+            f"Section 三, column {label}: outcomes (一) to (六) add up to {expected}, (七) total says {total}",
+        )
+
+
+def _check_subtotal(report: pb.AnnualReport, group: Row, items: list[Row], field: str, label: str) -> Iterator[vpb.Finding]:
+    own = f"{group.field}.{field}"
+    item_paths = [f"{r.field}.{field}" for r in items if is_set(report, f"{r.field}.{field}")]
+    if not item_paths or not is_set(report, own):
+        return
+    subtotal, expected = _value(report, own), _sum([_value(report, p) for p in item_paths])
+    if subtotal is None or expected is None or subtotal == expected:
+        return
+    yield finding(
+        "R3a",
+        [*item_paths, own],
+        expected,
+        subtotal,
+        f"三「{group.names[0]}」「{label}」列：各项之和为 {expected}，小计填 {subtotal}",
+        f"Section 三, {group.names[0]}, column {label}: the items add up to {expected}, the group row says {subtotal}",
+    )
+
+
+def check_review_totals(report: pb.AnnualReport, tpl: Template) -> Iterator[vpb.Finding]:
+    """R4: each 四 group's 总计 = 维持 + 纠正 + 其他 + 尚未审结."""
+    for row in tpl.review_rows:
+        parts = [row.cell_path(c) for c in CASE_COLUMNS[:-1]]
+        total_path = row.cell_path(CASE_COLUMNS[-1])
+        total = number(report, total_path, blank_is_zero=False)
+        expected = _sum([number(report, p, blank_is_zero=True) for p in parts])
+        if total is None or expected is None or total == expected:
+            continue
+        yield finding(
+            "R4",
+            [*parts, total_path],
+            expected,
+            total,
+            f"四「{row.label}」：维持、纠正、其他、尚未审结之和为 {expected}，总计填 {total}",
+            f"Section 四, {row.label}: upheld + corrected + other + pending = {expected}, the total says {total}",
+        )
+
+
+_ITEM_ROWS_2019 = ("licensing", "other_external_services", "penalties", "coercion")
+
+
+def check_item_changes(report: pb.AnnualReport, tpl: Template) -> Iterator[vpb.Finding]:
+    """R5 (2019 二 blocks （五）（六）): 上一年项目数量 + 本年增/减 = 处理决定数量, a warning."""
+    if tpl.version is not Version.V2019:
+        return
+    for row in tpl.disclosure_rows:
+        if row.field.rsplit(".", 1)[-1] not in _ITEM_ROWS_2019:
+            continue
+        paths = [row.cell_path(c) for c in row.columns]
+        previous, change, decisions = (number(report, p, blank_is_zero=False) for p in paths)
+        if previous is None or change is None or decisions is None:
+            continue
+        if previous + change == decisions:
+            continue
+        yield finding(
+            "R5",
+            paths,
+            previous + change,
+            decisions,
+            f"二「{row.label}」：上一年项目数量 {previous} + 本年增/减 {change:+} = {previous + change}，处理决定数量填 {decisions}",
+            f"Section 二, {row.label}: previous year {previous} + change {change:+} = {previous + change}, decisions say {decisions}",
+        )
+
+
+_FRACTION = re.compile(r"^\s*\d+\.\d+\s*$")
+
+
+def check_cell_types(report: pb.AnnualReport, tpl: Template) -> Iterator[vpb.Finding]:
+    """R6: counts are non-negative integers; R6a: a table cell holds a number."""
+    for placed in iter_cells(report, tpl):
+        cell, path = placed.cell, placed.path
+        label = label_of(path)
+        if placed.column.kind is Kind.COUNT and cell.WhichOneof("value") == "count" and cell.count < 0:
+            yield finding(
+                "R6", [path], "≥ 0", cell.count,
+                f"{label}：计数不能为负数（{cell.count}）",
+                f"{label}: a count cannot be negative ({cell.count})",
+            )
+        elif placed.column.kind is Kind.COUNT and cell.state == pb.CELL_STATE_TEXT and _FRACTION.match(cell.raw_text):
+            yield finding(
+                "R6", [path], "an integer", cell.raw_text,
+                f"{label}：计数应为整数（{cell.raw_text}）",
+                f"{label}: a count must be a whole number ({cell.raw_text})",
+            )
+        elif cell.state == pb.CELL_STATE_MISSING:
+            yield finding(
+                "R6a", [path], "a number", "",
+                f"{label}：报告中缺少该单元格",
+                f"{label}: the report does not give this cell",
+            )
+        elif cell.state == pb.CELL_STATE_TEXT and cell.WhichOneof("value") is None:
+            yield finding(
+                "R6a", [path], "a number", cell.raw_text,
+                f"{label}：单元格为文字，无法读出数字",
+                f"{label}: the cell holds text, no number can be read from it",
+            )
+
+
+TABLE_CHECKS = (
+    check_balance,
+    check_row_totals,
+    check_outcome_total,
+    check_review_totals,
+    check_item_changes,
+    check_cell_types,
+)
