@@ -164,12 +164,17 @@ def _cell(line: _Line, span: tuple[int, int], row: int, col: int) -> TextCell:
     return TextCell(normalize(content), location, 1.0, row, col)
 
 
+# Running page furniture: "- 3 -", "— 4 —", "第 3 页", "第3页 共10页", "3 / 10".
+PAGE_NUMBER = re.compile(r"^\s*(?:[-—–]\s*\d{1,4}\s*[-—–]|第\s*\d{1,4}\s*页(?:\s*[，,]?\s*共\s*\d{1,4}\s*页)?|\d{1,4}\s*/\s*\d{1,4})\s*$")
 _HEADING_LIKE = re.compile(r"^[一二三四五六七八九十]+[、.．]|^[（(][一二三四五六七八九十]+[)）]")
 
 
 def _continues_cell(run: list[_Line], line: _Line) -> bool:
     """A short line right under a tab-indented cell is the rest of that cell ("商业" / "企业")."""
     if not run or not run[-1].cells or not run[-1].text.startswith("\t"):
+        return False
+    previous = run[-1]
+    if sum(1 for a, b in previous.cells or [] if previous.text[a:b].strip()) != 1:
         return False
     text = line.text.strip()
     return 0 < len(text) <= 12 and not _HEADING_LIKE.match(text)
@@ -229,6 +234,8 @@ def read(content: bytes) -> Document:
         run.clear()
 
     for line in _lines(text):
+        if PAGE_NUMBER.match(line.text):
+            continue  # a page number between the halves of a table is not content
         if line.cells is not None:
             run.append(line)
         elif _continues_cell(run, line):

@@ -1,0 +1,178 @@
+"""Each rule of TEMPLATE.md fires where a report breaks it, with the cells, expected and found values."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from govreport.convert import ConvertOptions, convert
+from govreport.paths import ensure_cell
+from govreport.v1 import report_pb2 as pb
+from govreport.v1 import validation_pb2 as vpb
+from govreport.validation import validate
+
+SEEDS = Path(__file__).resolve().parent.parent / "server" / "govreport" / "samples"
+
+
+def seed_report(prefix: str) -> pb.AnnualReport:
+    path = next(SEEDS.glob(f"{prefix}_*.txt"))
+    return convert(path.read_bytes(), path.name, ConvertOptions(skip_validation=True)).report
+
+
+def set_count(report: pb.AnnualReport, path: str, value: int) -> None:
+    cell = ensure_cell(report, path)
+    cell.state = pb.CELL_STATE_NUMBER
+    cell.count = value
+
+
+def set_blank(report: pb.AnnualReport, path: str) -> None:
+    cell = ensure_cell(report, path)
+    cell.state = pb.CELL_STATE_BLANK
+    cell.ClearField("count")
+
+
+def rule_findings(validation: vpb.ValidationReport, rule_id: str) -> list[vpb.Finding]:
+    return [f for f in validation.findings if f.rule_id == rule_id]
+
+
+# Expected findings on the seeds as they are (also listed in README.md).
+SEED_FINDINGS = {
+    "000": ["C3"],
+    "001": ["R6a", "C3"],
+    "002": ["R6a"],
+    "003": [],
+    "004": ["C3"],
+}
+
+
+@pytest.mark.parametrize("prefix", sorted(SEED_FINDINGS))
+def test_seed_findings(prefix: str) -> None:
+    validation = validate(seed_report(prefix))
+    assert [f.rule_id for f in validation.findings] == SEED_FINDINGS[prefix]
+    assert validation.error_count == 0
+
+
+def test_r1_column_balance() -> None:
+    report = seed_report("001")  # 7 new applications, 7 disclosed, (七)总计 7
+    set_count(report, "application_handling.carried_over_to_next_year.natural_persons", 2)
+    set_count(report, "application_handling.carried_over_to_next_year.total", 2)
+    found = rule_findings(validate(report), "R1")
+    assert [(f.cells[0], f.expected, f.found) for f in found] == [
+        ("application_handling.new_applications.natural_persons", "7", "9"),
+        ("application_handling.new_applications.total", "7", "9"),
+    ]
+    assert found[0].severity == vpb.SEVERITY_ERROR
+    assert "自然人" in found[0].message_zh and "natural" not in found[0].message_zh
+
+
+def test_r2_row_total() -> None:
+    report = seed_report("004")
+    set_count(report, "application_handling.new_applications.commercial_enterprises", 3)
+    found = rule_findings(validate(report), "R2")
+    assert len(found) == 1
+    assert (found[0].expected, found[0].found) == ("4", "1")
+    assert found[0].cells[-1] == "application_handling.new_applications.total"
+
+
+def test_r2_blank_total_is_not_filled_in_not_zero() -> None:
+    report = seed_report("004")
+    set_blank(report, "application_handling.new_applications.total")
+    assert rule_findings(validate(report), "R2") == []
+
+
+def test_blank_applicant_cells_read_as_zero() -> None:
+    report = seed_report("004")
+    set_blank(report, "application_handling.new_applications.commercial_enterprises")
+    validation = validate(report)
+    assert rule_findings(validation, "R2") == []
+    assert rule_findings(validation, "R1") == []
+
+
+def test_r3_outcomes_add_up_to_total() -> None:
+    report = seed_report("002")  # its one application: 1.本机关不掌握相关政府信息
+    set_count(report, "application_handling.outcomes.unable_to_provide.not_held.natural_persons", 0)
+    set_count(report, "application_handling.outcomes.unable_to_provide.not_held.total", 0)
+    found = rule_findings(validate(report), "R3")
+    assert [(f.expected, f.found) for f in found] == [("0", "1"), ("0", "1")]
+
+
+def test_r3a_group_row_against_its_items() -> None:
+    report = seed_report("004")
+    set_count(report, "application_handling.outcomes.not_disclosed.group.natural_persons", 2)
+    found = rule_findings(validate(report), "R3a")
+    assert [(f.expected, f.found) for f in found] == [("1", "2")]
+
+
+def test_r4_review_totals() -> None:
+    report = seed_report("000")
+    set_count(report, "review_and_litigation.litigation_after_review.upheld", 2)
+    found = rule_findings(validate(report), "R4")
+    assert [(f.cells[-1], f.expected, f.found) for f in found] == [
+        ("review_and_litigation.litigation_after_review.total", "2", "0")
+    ]
+
+
+def test_r5_2019_changes_are_a_warning() -> None:
+    report = seed_report("003")  # 行政许可 49 +48 = 97 holds
+    set_count(report, "proactive_disclosure_2019.licensing.decisions", 98)
+    found = rule_findings(validate(report), "R5")
+    assert [(f.expected, f.found, f.severity) for f in found] == [("97", "98", vpb.SEVERITY_WARNING)]
+
+
+def test_r6_negative_count() -> None:
+    report = seed_report("000")
+    set_count(report, "proactive_disclosure_2021.licensing_decisions", -3)
+    found = rule_findings(validate(report), "R6")
+    assert [(f.cells[0], f.found) for f in found] == [("proactive_disclosure_2021.licensing_decisions", "-3")]
+
+
+def test_r7_across_years() -> None:
+    this_year, last_year = seed_report("004"), seed_report("004")
+    set_count(last_year, "application_handling.carried_over_to_next_year.natural_persons", 1)
+    set_count(last_year, "application_handling.carried_over_to_next_year.total", 1)
+    set_count(last_year, "proactive_disclosure_2021.rules.in_force", 5)
+    validation = validate(this_year, previous=last_year)
+    assert [(f.cells[0], f.expected, f.found) for f in rule_findings(validation, "R7")] == [
+        ("application_handling.carried_over_from_previous_year.natural_persons", "1", "0"),
+        ("application_handling.carried_over_from_previous_year.total", "1", "0"),
+    ]
+    drift = rule_findings(validation, "R7a")
+    assert [(f.expected, f.found, f.severity) for f in drift] == [("5", "0", vpb.SEVERITY_WARNING)]
+
+
+def test_r8_narrative_contradicts_table() -> None:
+    report = seed_report("001")  # "全年共收到依申请公开事项7件"
+    set_count(report, "application_handling.new_applications.total", 6)
+    found = rule_findings(validate(report), "R8")
+    assert [(f.cells[0], f.expected, f.found) for f in found] == [
+        ("application_handling.new_applications.total", "6", "7")
+    ]
+
+
+def test_r9_year_and_publication_date() -> None:
+    report = seed_report("000")  # on 2023, published 2024-01-08
+    assert rule_findings(validate(report, filed_year=2023), "R9") == []
+    assert [f.found for f in rule_findings(validate(report, filed_year=2024), "R9")] == ["2023"]
+    report.metadata.publication_date = "2023-12-20"
+    assert [f.found for f in rule_findings(validate(report), "R9")] == ["2023-12-20"]
+
+
+def test_c1_2019_template_on_a_2021_report() -> None:
+    report = seed_report("003")
+    report.metadata.report_year = 2022
+    found = rule_findings(validate(report), "C1")
+    assert [(f.expected, f.found) for f in found] == [("2021", "2019")]
+
+
+def test_c2_missing_section() -> None:
+    report = seed_report("002")
+    report.problems_and_improvements.Clear()
+    report.ClearField("review_and_litigation")
+    found = rule_findings(validate(report), "C2")
+    assert sorted(f.cells[0] for f in found) == ["problems_and_improvements", "review_and_litigation"]
+    assert all(f.severity == vpb.SEVERITY_ERROR for f in found)
+
+
+def test_c3_fee_statement_present_in_002() -> None:
+    assert rule_findings(validate(seed_report("002")), "C3") == []
