@@ -23,7 +23,9 @@ SEED_003 = next(SAMPLES.glob("003_*.txt")).read_text(encoding="utf-8")
 
 
 def extract(text: str, encoding: str = "utf-8") -> pb.AnnualReport:
-    return convert(text.encode(encoding), "variant.txt", ConvertOptions(skip_validation=True)).report
+    return convert(
+        text.encode(encoding), "variant.txt", ConvertOptions(skip_validation=True)
+    ).report
 
 
 def cell(report: pb.AnnualReport, path: str) -> pb.Cell:
@@ -83,20 +85,32 @@ def test_number_with_a_note_is_text_with_a_derived_value() -> None:
     report = extract(variant("行政许可\t292", "行政许可\t22（其中修订16件）"))
     licensing = cell(report, "proactive_disclosure_2021.licensing_decisions")
     assert licensing.state == pb.CELL_STATE_TEXT
-    assert (licensing.count, licensing.derived, licensing.raw_text) == (22, True, "22（其中修订16件）")
+    assert (licensing.count, licensing.derived, licensing.raw_text) == (
+        22,
+        True,
+        "22（其中修订16件）",
+    )
 
 
 def test_amount_in_yuan_converted_to_the_columns_wan_yuan() -> None:
     report = extract(variant("行政事业性收费\t0", "行政事业性收费\t251000元"))
     fees = cell(report, "proactive_disclosure_2021.fees_amount")
-    assert (fees.state, fees.amount, fees.unit, fees.derived) == (pb.CELL_STATE_TEXT, "25.1", "万元", True)
+    assert (fees.state, fees.amount, fees.unit, fees.derived) == (
+        pb.CELL_STATE_TEXT,
+        "25.1",
+        "万元",
+        True,
+    )
 
 
 def test_not_applicable_and_blank_are_kept_apart_from_zero() -> None:
     text = variant("行政强制\t0", "行政强制\t/")
     text = text.replace("规章\t0\t0\t0", "规章\t0\t\t0", 1)
     report = extract(text)
-    assert cell(report, "proactive_disclosure_2021.coercion_decisions").state == pb.CELL_STATE_NOT_APPLICABLE
+    assert (
+        cell(report, "proactive_disclosure_2021.coercion_decisions").state
+        == pb.CELL_STATE_NOT_APPLICABLE
+    )
     repealed = cell(report, "proactive_disclosure_2021.rules.repealed")
     assert repealed.state == pb.CELL_STATE_BLANK and repealed.WhichOneof("value") is None
 
@@ -113,21 +127,38 @@ def test_group_given_as_one_row_without_items() -> None:
 
 
 def test_subtotal_row_kept_as_the_groups_cells() -> None:
-    text = variant("\t(三) 不予公开\t1.属于国家秘密", "\t(三) 不予公开\t0\t0\t0\t0\t0\t0\t0\n\t\t1.属于国家秘密")
+    text = variant(
+        "\t(三) 不予公开\t1.属于国家秘密",
+        "\t(三) 不予公开\t0\t0\t0\t0\t0\t0\t0\n\t\t1.属于国家秘密",
+    )
     report = extract(text)
     subtotal = cell(report, "application_handling.outcomes.not_disclosed.group.natural_persons")
     assert (subtotal.state, subtotal.count) == (pb.CELL_STATE_NUMBER, 0)
-    assert value_text(cell(report, "application_handling.outcomes.not_disclosed.state_secrets.total")) == "0"
+    assert (
+        value_text(cell(report, "application_handling.outcomes.not_disclosed.state_secrets.total"))
+        == "0"
+    )
 
 
 def test_label_with_a_misread_character_still_finds_its_row() -> None:
-    text = variant("3.要求提供公开出版物\t0\t0\t0\t0\t0\t0\t0", "3.要求提供公幵出版物\t5\t0\t0\t0\t0\t0\t5")
+    text = variant(
+        "3.要求提供公开出版物\t0\t0\t0\t0\t0\t0\t0", "3.要求提供公幵出版物\t5\t0\t0\t0\t0\t0\t5"
+    )
     report = extract(text)
-    assert value_text(cell(report, "application_handling.outcomes.not_processed.publications_requested.total")) == "5"
+    assert (
+        value_text(
+            cell(report, "application_handling.outcomes.not_processed.publications_requested.total")
+        )
+        == "5"
+    )
 
 
 def test_row_short_of_a_figure_is_not_guessed_when_ambiguous() -> None:
-    text = variant("| | 4. 保护第三方合法权益 | 0 | 0 | 0 | 0 | 0 | 0 |", "| | 4. 保护第三方合法权益 | 1 | 0 | 0 | 0 | 0 | 1 |", SEED_003)
+    text = variant(
+        "| | 4. 保护第三方合法权益 | 0 | 0 | 0 | 0 | 0 | 0 |",
+        "| | 4. 保护第三方合法权益 | 1 | 0 | 0 | 0 | 0 | 1 |",
+        SEED_003,
+    )
     report = extract(text)
     row = "application_handling.outcomes.not_disclosed.third_party_rights"
     states = {cell(report, f"{row}.{c}").state for c in ("natural_persons", "total")}
@@ -144,7 +175,9 @@ def test_row_short_of_a_figure_is_completed_when_only_one_reading_fits() -> None
 
 def test_section_headings_numbered_differently() -> None:
     text = SEED_000.replace("二、主动公开政府信息情况", "表二 主动公开政府信息情况", 1)
-    text = text.replace("三、收到和处理政府信息公开申请情况", "第三部分 收到和处理政府信息公开申请情况", 1)
+    text = text.replace(
+        "三、收到和处理政府信息公开申请情况", "第三部分 收到和处理政府信息公开申请情况", 1
+    )
     report = extract(text)
     assert value_text(cell(report, "proactive_disclosure_2021.licensing_decisions")) == "292"
     assert value_text(cell(report, "application_handling.new_applications.total")) == "0"
@@ -153,12 +186,24 @@ def test_section_headings_numbered_differently() -> None:
 def test_page_numbers_inside_a_table_are_ignored() -> None:
     text = variant("\t\t5.属于三类内部事务信息", "- 3 -\n\t\t5.属于三类内部事务信息")
     report = extract(text)
-    assert value_text(cell(report, "application_handling.outcomes.not_disclosed.internal_affairs.total")) == "0"
-    assert value_text(cell(report, "application_handling.outcomes.not_disclosed.third_party_rights.total")) == "0"
+    assert (
+        value_text(
+            cell(report, "application_handling.outcomes.not_disclosed.internal_affairs.total")
+        )
+        == "0"
+    )
+    assert (
+        value_text(
+            cell(report, "application_handling.outcomes.not_disclosed.third_party_rights.total")
+        )
+        == "0"
+    )
 
 
 def test_markdown_and_pipe_rows_are_tables() -> None:
-    document = read_text("| 规章 | 0 | 1 | 2 |\n|---|---|---|---|\n行政许可 |\n6246 | ||\n".encode())
+    document = read_text(
+        "| 规章 | 0 | 1 | 2 |\n|---|---|---|---|\n行政许可 |\n6246 | ||\n".encode()
+    )
     table = document.blocks[0]
     assert not isinstance(table, pb.Cell)
     rows = [[c.text for c in row] for row in table.rows]  # type: ignore[union-attr]

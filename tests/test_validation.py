@@ -117,14 +117,18 @@ def test_r5_2019_changes_are_a_warning() -> None:
     report = seed_report("003")  # 行政许可 49 +48 = 97 holds
     set_count(report, "proactive_disclosure_2019.licensing.decisions", 98)
     found = rule_findings(validate(report), "R5")
-    assert [(f.expected, f.found, f.severity) for f in found] == [("97", "98", vpb.SEVERITY_WARNING)]
+    assert [(f.expected, f.found, f.severity) for f in found] == [
+        ("97", "98", vpb.SEVERITY_WARNING)
+    ]
 
 
 def test_r6_negative_count() -> None:
     report = seed_report("000")
     set_count(report, "proactive_disclosure_2021.licensing_decisions", -3)
     found = rule_findings(validate(report), "R6")
-    assert [(f.cells[0], f.found) for f in found] == [("proactive_disclosure_2021.licensing_decisions", "-3")]
+    assert [(f.cells[0], f.found) for f in found] == [
+        ("proactive_disclosure_2021.licensing_decisions", "-3")
+    ]
 
 
 def test_r7_across_years() -> None:
@@ -170,7 +174,10 @@ def test_c2_missing_section() -> None:
     report.problems_and_improvements.Clear()
     report.ClearField("review_and_litigation")
     found = rule_findings(validate(report), "C2")
-    assert sorted(f.cells[0] for f in found) == ["problems_and_improvements", "review_and_litigation"]
+    assert sorted(f.cells[0] for f in found) == [
+        "problems_and_improvements",
+        "review_and_litigation",
+    ]
     assert all(f.severity == vpb.SEVERITY_ERROR for f in found)
 
 

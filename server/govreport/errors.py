@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import StrEnum
 
 import grpc
 
 
-class Reason(str, Enum):
+class Reason(StrEnum):
     """ErrorInfo reasons (documented in proto/govreport/v1/service.proto)."""
 
     UNSUPPORTED_FORMAT = "UNSUPPORTED_FORMAT"

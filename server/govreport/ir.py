@@ -10,10 +10,10 @@ confidence survive all the way into the response.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 
 
-class SourceFormat(str, Enum):
+class SourceFormat(StrEnum):
     TEXT = "text"
     HTML = "html"
     DOCX = "docx"

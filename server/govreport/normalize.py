@@ -17,7 +17,41 @@ from functools import cache
 _ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
 _SPACES = dict.fromkeys(map(ord, "\u00a0\u2002\u2003\u2009\u3000\u202f\u2007"), " ")
 # Radicals Supplement forms NFKC leaves alone but PDF text layers use for common characters.
-_RADICAL_SUPPLEMENT = {"⺠": "民", "⻓": "长", "⻔": "门", "⻋": "车", "⻅": "见", "⻛": "风", "⻢": "马", "⻚": "页", "⻜": "飞", "⻝": "食", "⺁": "厂", "⺇": "几", "⺈": "刀", "⺊": "卜", "⺌": "小", "⺍": "小", "⺮": "竹", "⺶": "羊", "⺼": "肉", "⻆": "角", "⻈": "讠", "⻉": "贝", "⻄": "西", "⻘": "青", "⻩": "黄", "⻬": "齐", "⻰": "龙", "⻳": "龟", "⺩": "王", "⺟": "母", "⺺": "聿", "⻤": "鬼", "⻨": "麦"}
+_RADICAL_SUPPLEMENT = {
+    "⺠": "民",
+    "⻓": "长",
+    "⻔": "门",
+    "⻋": "车",
+    "⻅": "见",
+    "⻛": "风",
+    "⻢": "马",
+    "⻚": "页",
+    "⻜": "飞",
+    "⻝": "食",
+    "⺁": "厂",
+    "⺇": "几",
+    "⺈": "刀",
+    "⺊": "卜",
+    "⺌": "小",
+    "⺍": "小",
+    "⺮": "竹",
+    "⺶": "羊",
+    "⺼": "肉",
+    "⻆": "角",
+    "⻈": "讠",
+    "⻉": "贝",
+    "⻄": "西",
+    "⻘": "青",
+    "⻩": "黄",
+    "⻬": "齐",
+    "⻰": "龙",
+    "⻳": "龟",
+    "⺩": "王",
+    "⺟": "母",
+    "⺺": "聿",
+    "⻤": "鬼",
+    "⻨": "麦",
+}
 
 
 @cache
@@ -55,7 +89,9 @@ def squeeze(text: str) -> str:
     return " ".join(text.split())
 
 
-_SPACE_NEAR_CJK = re.compile(r"(?<=[\u3400-\u9fff\uff00-\uffef（）《》、，。：；])\s+|\s+(?=[\u3400-\u9fff\uff00-\uffef（）《》、，。：；])")
+_SPACE_NEAR_CJK = re.compile(
+    r"(?<=[\u3400-\u9fff\uff00-\uffef（）《》、，。：；])\s+|\s+(?=[\u3400-\u9fff\uff00-\uffef（）《》、，。：；])"
+)
 
 
 def tighten(text: str) -> str:

@@ -15,7 +15,7 @@ is empty and the row path is the cell path.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import Enum
+from enum import Enum, StrEnum
 from functools import cache
 
 
@@ -24,7 +24,7 @@ class Version(int, Enum):
     V2021 = 2021
 
 
-class Kind(str, Enum):
+class Kind(StrEnum):
     COUNT = "count"
     AMOUNT = "amount"
     CHANGE = "change"
@@ -130,7 +130,12 @@ SECTIONS: tuple[Section, ...] = (
         ("政府信息公开行政复议和行政诉讼情况", "行政复议、行政诉讼情况"),
         table=True,
     ),
-    Section("五", "存在的主要问题及改进情况", "problems_and_improvements", ("存在的主要问题和改进情况", "存在的主要问题及改进措施")),
+    Section(
+        "五",
+        "存在的主要问题及改进情况",
+        "problems_and_improvements",
+        ("存在的主要问题和改进情况", "存在的主要问题及改进措施"),
+    ),
     Section("六", "其他需要报告的事项", "other_matters", ("其他需要报告事项",)),
 )
 
@@ -228,7 +233,10 @@ DISCLOSURE_2019: tuple[Block, ...] = (
                 A9,
                 "政府集中采购",
                 f"{_D19}.procurement",
-                (Column("采购项目数量", "projects"), Column("采购总金额", "total_amount", Kind.AMOUNT)),
+                (
+                    Column("采购项目数量", "projects"),
+                    Column("采购总金额", "total_amount", Kind.AMOUNT),
+                ),
             ),
         ),
     ),
@@ -326,7 +334,11 @@ def _application_rows(version: Version) -> tuple[Row, ...]:
         top("一、本年新收政府信息公开申请数量", "new_applications"),
         top("二、上年结转政府信息公开申请数量", "carried_over_from_previous_year"),
         outcome("（一）予以公开", "disclosed"),
-        outcome("（二）部分公开（区分处理的，只计这一情形，不计其他情形）", "partially_disclosed", "（二）部分公开"),
+        outcome(
+            "（二）部分公开（区分处理的，只计这一情形，不计其他情形）",
+            "partially_disclosed",
+            "（二）部分公开",
+        ),
     ]
     for group, group_field, items in _GROUPS:
         rows.append(
@@ -393,21 +405,83 @@ REVIEW_ROWS: tuple[Row, ...] = (
 # ---------------------------------------------------------------- rules
 
 RULES: tuple[Rule, ...] = (
-    Rule("R1", "error", "三：每列 一 + 二 = （七）总计 + 四", "Section 三, every column: new + carried over = total handled + carried to next year"),
-    Rule("R2", "error", "三：每行 总计 = 六类申请人之和", "Section 三, every row: total = sum of the six applicant columns"),
-    Rule("R3", "error", "三：每列 （七）总计 = （一）至（六）之和", "Section 三, every column: (七) total = sum of outcomes (一) to (六)"),
-    Rule("R3a", "error", "三：分组小计 = 其各项之和", "Section 三: a group's own row equals the sum of its items"),
-    Rule("R4", "error", "四：每组 总计 = 维持 + 纠正 + 其他 + 尚未审结", "Section 四, each group: total = upheld + corrected + other + pending"),
-    Rule("R5", "warning", "二（2019）：上一年项目数量 + 本年增/减 = 处理决定数量", "Section 二 (2019): previous year + change = decisions"),
-    Rule("R6", "error", "计数为非负整数，金额为小数", "Counts are non-negative integers; amounts are decimals"),
+    Rule(
+        "R1",
+        "error",
+        "三：每列 一 + 二 = （七）总计 + 四",
+        "Section 三, every column: new + carried over = total handled + carried to next year",
+    ),
+    Rule(
+        "R2",
+        "error",
+        "三：每行 总计 = 六类申请人之和",
+        "Section 三, every row: total = sum of the six applicant columns",
+    ),
+    Rule(
+        "R3",
+        "error",
+        "三：每列 （七）总计 = （一）至（六）之和",
+        "Section 三, every column: (七) total = sum of outcomes (一) to (六)",
+    ),
+    Rule(
+        "R3a",
+        "error",
+        "三：分组小计 = 其各项之和",
+        "Section 三: a group's own row equals the sum of its items",
+    ),
+    Rule(
+        "R4",
+        "error",
+        "四：每组 总计 = 维持 + 纠正 + 其他 + 尚未审结",
+        "Section 四, each group: total = upheld + corrected + other + pending",
+    ),
+    Rule(
+        "R5",
+        "warning",
+        "二（2019）：上一年项目数量 + 本年增/减 = 处理决定数量",
+        "Section 二 (2019): previous year + change = decisions",
+    ),
+    Rule(
+        "R6",
+        "error",
+        "计数为非负整数，金额为小数",
+        "Counts are non-negative integers; amounts are decimals",
+    ),
     Rule("R6a", "warning", "表格单元格应填写数字", "A table cell should hold a number"),
-    Rule("R7", "error", "跨年度：本年 上年结转 = 上年 结转下年度继续办理", "Across years: carried over from last year = last year's carried to next year"),
-    Rule("R7a", "warning", "跨年度：现行有效件数 = 上年现行有效件数 + 本年制发 − 本年废止", "Across years: in force = last year's in force + issued − repealed"),
-    Rule("R8", "warning", "总体情况中的数字与表格一致", "Figures in section 一 agree with the tables"),
-    Rule("R9", "error", "报告年度与归档年度一致，发布日期晚于报告年度", "The report's year agrees with the filing year; it is published after that year"),
-    Rule("C1", "warning", "2021年及以后的报告应使用2021年版格式", "A report on 2021 or later uses the 2021 template"),
+    Rule(
+        "R7",
+        "error",
+        "跨年度：本年 上年结转 = 上年 结转下年度继续办理",
+        "Across years: carried over from last year = last year's carried to next year",
+    ),
+    Rule(
+        "R7a",
+        "warning",
+        "跨年度：现行有效件数 = 上年现行有效件数 + 本年制发 − 本年废止",
+        "Across years: in force = last year's in force + issued − repealed",
+    ),
+    Rule(
+        "R8", "warning", "总体情况中的数字与表格一致", "Figures in section 一 agree with the tables"
+    ),
+    Rule(
+        "R9",
+        "error",
+        "报告年度与归档年度一致，发布日期晚于报告年度",
+        "The report's year agrees with the filing year; it is published after that year",
+    ),
+    Rule(
+        "C1",
+        "warning",
+        "2021年及以后的报告应使用2021年版格式",
+        "A report on 2021 or later uses the 2021 template",
+    ),
     Rule("C2", "error", "报告应包含全部六个部分", "A report has all six sections"),
-    Rule("C3", "warning", "2021年版第六部分应说明信息处理费收取情况", "Section 六 of a 2021-template report states the information processing fees"),
+    Rule(
+        "C3",
+        "warning",
+        "2021年版第六部分应说明信息处理费收取情况",
+        "Section 六 of a 2021-template report states the information processing fees",
+    ),
 )
 
 # ---------------------------------------------------------------- the two templates

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from govreport.template import Kind, Version, template
 from govreport.template import RULES as TEMPLATE_RULES
+from govreport.template import Kind, Version, template
 from govreport.v1 import report_pb2, template_pb2
 
 _KIND = {
@@ -46,5 +46,7 @@ def definition(version: Version) -> template_pb2.TemplateDefinition:
                 ],
             )
     for rule in TEMPLATE_RULES:
-        out.rules.add(id=rule.id, description_zh=rule.description_zh, description_en=rule.description_en)
+        out.rules.add(
+            id=rule.id, description_zh=rule.description_zh, description_en=rule.description_en
+        )
     return out

@@ -29,7 +29,9 @@ _INFERRED_CONFIDENCE = 0.9
 _SIGNATURE_DATE = re.compile(r"^[（(]?(?:19|20)\d{2}年\d{1,2}月\d{1,2}日[)）]?$")
 
 
-def assemble(document: Document, version: Version | None = None, *, filename: str = "") -> pb.AnnualReport:
+def assemble(
+    document: Document, version: Version | None = None, *, filename: str = ""
+) -> pb.AnnualReport:
     layout = split_sections(document.blocks)
     _check_is_report(layout, filename)
     last = layout.sections[max(layout.sections, key="一二三四五六".index)]
@@ -75,7 +77,9 @@ def _split_signature(blocks: list[Block]) -> list[Block]:
     while blocks and isinstance(blocks[-1], Paragraph):
         text = tighten(blocks[-1].text)
         is_date = bool(_SIGNATURE_DATE.match(text))
-        looks_like_name = len(text) <= 30 and not re.search(r"[。；;，,！!？?]", text) and bool(trailing)
+        looks_like_name = (
+            len(text) <= 30 and not re.search(r"[。；;，,！!？?]", text) and bool(trailing)
+        )
         if not (is_date or looks_like_name):
             break
         trailing.insert(0, blocks.pop())
@@ -136,7 +140,9 @@ def _fill_cell(cell: pb.Cell, filled: Filled, kind: Kind) -> None:
         cell.confidence = _INFERRED_CONFIDENCE if value.state == "number" else 0.0
 
 
-def _fill_metadata(target: pb.ReportMetadata, meta: Metadata, document: Document, tpl: Template) -> None:
+def _fill_metadata(
+    target: pb.ReportMetadata, meta: Metadata, document: Document, tpl: Template
+) -> None:
     def put(name: str, found: Found | None) -> str:
         if found is None:
             return ""

@@ -57,7 +57,9 @@ def is_header(text: str) -> bool:
     key = label_key(text)
     if not key or key.isdigit():
         return False
-    return any(h == key or (len(h) >= 4 and h in key and len(key) <= len(h) + 12) for h in _HEADER_KEYS)
+    return any(
+        h == key or (len(h) >= 4 and h in key and len(key) <= len(h) + 12) for h in _HEADER_KEYS
+    )
 
 
 class RowMatcher:

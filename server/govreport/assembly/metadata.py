@@ -12,7 +12,9 @@ from govreport.normalize import tighten
 _TITLE_MARK = re.compile(r"(?:政府信息公开|政务公开)(?:工作)?年度?报告")
 _YEAR = re.compile(r"((?:19|20)\d{2})年度?")
 _DATE = re.compile(r"^[（(]?((?:19|20)\d{2})年(\d{1,2})月(\d{1,2})日[)）]?$")
-_PERIOD = re.compile(r"统计期限?(?:为|是|[：:])?((?:自)?(?:19|20)\d{2}年\d{1,2}月\d{1,2}日(?:起)?(?:至|到|—|-|－)(?:(?:19|20)\d{2}年)?\d{1,2}月\d{1,2}日(?:止)?)")
+_PERIOD = re.compile(
+    r"统计期限?(?:为|是|[：:])?((?:自)?(?:19|20)\d{2}年\d{1,2}月\d{1,2}日(?:起)?(?:至|到|—|-|－)(?:(?:19|20)\d{2}年)?\d{1,2}月\d{1,2}日(?:止)?)"
+)
 _PHONE = re.compile(r"(?:联系电话|咨询电话|电话|Tel)[：:]?\s*((?:\d[\d\-－— ()（）]{5,}\d))")
 _EMAIL = re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}")
 _WEBSITE = re.compile(r"https?://[A-Za-z0-9.\-_~:/?#\[\]@!$&'*+,;=%]+")
@@ -43,7 +45,9 @@ def _paragraphs(blocks: list[Block]) -> list[Paragraph]:
             out.append(block)
         elif isinstance(block, Table):
             for r in range(len(block.rows)):
-                out.extend(Paragraph(c.text, c.location) for c in block.own_cells(r) if c.text.strip())
+                out.extend(
+                    Paragraph(c.text, c.location) for c in block.own_cells(r) if c.text.strip()
+                )
     return out
 
 

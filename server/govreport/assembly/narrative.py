@@ -23,7 +23,9 @@ def _lines(span: SectionSpan) -> list[tuple[str, Paragraph]]:
             for r in range(len(block.rows)):
                 cells = [c for c in block.own_cells(r) if c.text.strip()]
                 if cells:
-                    out.append((" ".join(c.text.strip() for c in cells), Paragraph("", cells[0].location)))
+                    out.append(
+                        (" ".join(c.text.strip() for c in cells), Paragraph("", cells[0].location))
+                    )
     return out
 
 

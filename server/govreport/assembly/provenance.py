@@ -19,6 +19,13 @@ def provenance(location: Location) -> pb.Provenance:
     if location.box is not None:
         box = location.box
         out.box.CopyFrom(
-            pb.BoundingBox(x0=box.x0, y0=box.y0, x1=box.x1, y1=box.y1, unit=_UNITS.get(box.unit, 0), dpi=box.dpi)
+            pb.BoundingBox(
+                x0=box.x0,
+                y0=box.y0,
+                x1=box.x1,
+                y1=box.y1,
+                unit=_UNITS.get(box.unit, pb.COORDINATE_UNIT_UNSPECIFIED),
+                dpi=box.dpi,
+            )
         )
     return out

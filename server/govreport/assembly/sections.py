@@ -11,7 +11,9 @@ from govreport.template import SECTIONS, Section
 
 _NUMERALS = "一二三四五六"
 # How a heading may be numbered: "一、", "一.", "第一部分", "表一" (tables titled 表二/表三), "1."
-_PREFIX = re.compile(r"^\s*(?:([一二三四五六])\s*[、.．:：]|第([一二三四五六])部分|表([一二三四五六])|([1-6])\s*[、.．])")
+_PREFIX = re.compile(
+    r"^\s*(?:([一二三四五六])\s*[、.．:：]|第([一二三四五六])部分|表([一二三四五六])|([1-6])\s*[、.．])"
+)
 
 
 @dataclass(slots=True)

@@ -14,7 +14,7 @@ from itertools import combinations
 
 from govreport.assembly.labels import BlockMatcher, RowMatcher, continues_label, is_header
 from govreport.assembly.values import Value, parse_value
-from govreport.ir import Block, Paragraph, Table, TextCell
+from govreport.ir import Block, Paragraph, TextCell
 from govreport.template import Column, Kind, Row, Template
 
 
@@ -53,7 +53,9 @@ def _looks_like_value(cell: TextCell, column: Column) -> bool:
     return parse_value(cell.text, column).state in ("number", "blank", "n/a")
 
 
-def _collect(blocks: list[Block], matcher: RowMatcher, blocks_matcher: BlockMatcher | None) -> list[_Hit]:
+def _collect(
+    blocks: list[Block], matcher: RowMatcher, blocks_matcher: BlockMatcher | None
+) -> list[_Hit]:
     hits: list[_Hit] = []
     current: _Hit | None = None
     group = ""
@@ -127,7 +129,11 @@ def _complete_from_total(row: Row, cells: list[TextCell], out: dict[str, Filled]
     otherwise the row is left as read, with its cells marked missing.
     """
     columns = row.columns
-    if len(columns) < 3 or any(c.kind is not Kind.COUNT for c in columns) or columns[-1].field != "total":
+    if (
+        len(columns) < 3
+        or any(c.kind is not Kind.COUNT for c in columns)
+        or columns[-1].field != "total"
+    ):
         return
     parsed = [parse_value(c.text, columns[0]) for c in cells]
     if any(p.state != "number" or not isinstance(p.value, int) for p in parsed):
@@ -156,7 +162,9 @@ def _complete_from_total(row: Row, cells: list[TextCell], out: dict[str, Filled]
     paths = [row.cell_path(c) for c in columns]
     if len(outcomes) == 1:
         (solution,) = outcomes
-        note = f"{len(figures)} figures for {len(columns)} columns; placed by 总计 = sum of the others"
+        note = (
+            f"{len(figures)} figures for {len(columns)} columns; placed by 总计 = sum of the others"
+        )
         for path, number in zip(paths, solution, strict=True):
             source = out[path].source
             out[path] = Filled(Value("number", number, derived=True, notes=[note]), source)
@@ -166,7 +174,9 @@ def _complete_from_total(row: Row, cells: list[TextCell], out: dict[str, Filled]
         out[path] = Filled(Value("missing", notes=[note]))
 
 
-def read_row_table(blocks: list[Block], rows: tuple[Row, ...], blocks_of: BlockMatcher | None = None) -> dict[str, Filled]:
+def read_row_table(
+    blocks: list[Block], rows: tuple[Row, ...], blocks_of: BlockMatcher | None = None
+) -> dict[str, Filled]:
     """Reads a table whose rows have labels (二 and 三)."""
     matcher = RowMatcher(rows)
     out: dict[str, Filled] = {}
@@ -196,7 +206,11 @@ def read_review(blocks: list[Block], tpl: Template) -> dict[str, Filled]:
     """
     rows = tpl.review_rows
     labelled = read_row_table(blocks, rows)
-    if labelled and all(f.value.state in ("number", "blank", "n/a") for f in labelled.values()) and len(labelled) == 15:
+    if (
+        labelled
+        and all(f.value.state in ("number", "blank", "n/a") for f in labelled.values())
+        and len(labelled) == 15
+    ):
         return labelled
     columns = [c for row in rows for c in row.columns]
     figures: list[TextCell] = []

@@ -25,7 +25,9 @@ READERS: dict[SourceFormat, Reader] = {
 def read(content: bytes, filename: str = "") -> Document:
     """Detects the format from the bytes and reads the document."""
     if not content:
-        raise GovreportError(Reason.EMPTY_DOCUMENT, f"{filename or 'the document'} is empty (0 bytes)")
+        raise GovreportError(
+            Reason.EMPTY_DOCUMENT, f"{filename or 'the document'} is empty (0 bytes)"
+        )
     fmt = detect(content, filename)
     reader = READERS.get(fmt)
     if reader is None:

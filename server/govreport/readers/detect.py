@@ -15,7 +15,17 @@ _IMAGE_MAGIC: tuple[bytes, ...] = (
     b"MM\x00*",  # TIFF, big-endian
     b"BM",  # BMP
 )
-_HTML_MARKERS: tuple[bytes, ...] = (b"<!doctype html", b"<html", b"<head", b"<body", b"<table", b"<meta", b"<div", b"<p>", b"<p ")
+_HTML_MARKERS: tuple[bytes, ...] = (
+    b"<!doctype html",
+    b"<html",
+    b"<head",
+    b"<body",
+    b"<table",
+    b"<meta",
+    b"<div",
+    b"<p>",
+    b"<p ",
+)
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # legacy .doc/.xls
 
 

@@ -67,7 +67,14 @@ def _mostly_cjk_or_ascii(text: str) -> bool:
     sample = text[:4000]
     if not sample:
         return True
-    good = sum(1 for ch in sample if ch.isascii() or "\u4e00" <= ch <= "\u9fff" or "\u3000" <= ch <= "\u303f" or "\uff00" <= ch <= "\uffef")
+    good = sum(
+        1
+        for ch in sample
+        if ch.isascii()
+        or "\u4e00" <= ch <= "\u9fff"
+        or "\u3000" <= ch <= "\u303f"
+        or "\uff00" <= ch <= "\uffef"
+    )
     return good >= 0.9 * len(sample)
 
 
@@ -111,7 +118,9 @@ def _split(text: str) -> list[tuple[int, int]] | None:
     return None
 
 
-def _spans_between(text: str, sep: str, *, drop_outer: bool, keep_last: bool = False) -> list[tuple[int, int]]:
+def _spans_between(
+    text: str, sep: str, *, drop_outer: bool, keep_last: bool = False
+) -> list[tuple[int, int]]:
     spans: list[tuple[int, int]] = []
     start = 0
     for i, ch in enumerate(text):
@@ -165,7 +174,9 @@ def _cell(line: _Line, span: tuple[int, int], row: int, col: int) -> TextCell:
 
 
 # Running page furniture: "- 3 -", "— 4 —", "第 3 页", "第3页 共10页", "3 / 10".
-PAGE_NUMBER = re.compile(r"^\s*(?:[-—–]\s*\d{1,4}\s*[-—–]|第\s*\d{1,4}\s*页(?:\s*[，,]?\s*共\s*\d{1,4}\s*页)?|\d{1,4}\s*/\s*\d{1,4})\s*$")
+PAGE_NUMBER = re.compile(
+    r"^\s*(?:[-—–]\s*\d{1,4}\s*[-—–]|第\s*\d{1,4}\s*页(?:\s*[，,]?\s*共\s*\d{1,4}\s*页)?|\d{1,4}\s*/\s*\d{1,4})\s*$"
+)
 _HEADING_LIKE = re.compile(r"^[一二三四五六七八九十]+[、.．]|^[（(][一二三四五六七八九十]+[)）]")
 
 
@@ -185,7 +196,12 @@ def _one_cell_per_line(run: list[_Line]) -> bool:
     filled = [ln for ln in run if ln.cells is not None and ln.text.strip()]
     if not filled or not any(ln.cells is None and not ln.text.strip() for ln in run):
         return False
-    single = sum(1 for ln in filled if ln.text.startswith("\t") and len([s for s in ln.cells or [] if ln.text[s[0] : s[1]].strip()]) <= 1)
+    single = sum(
+        1
+        for ln in filled
+        if ln.text.startswith("\t")
+        and len([s for s in ln.cells or [] if ln.text[s[0] : s[1]].strip()]) <= 1
+    )
     return single >= 0.8 * len(filled)
 
 
@@ -222,7 +238,9 @@ def _table(run: list[_Line]) -> Table:
 def read(content: bytes) -> Document:
     text, encoding = decode(content)
     if not text.strip():
-        raise GovreportError(Reason.EMPTY_DOCUMENT, "the text file holds no text (only white space)")
+        raise GovreportError(
+            Reason.EMPTY_DOCUMENT, "the text file holds no text (only white space)"
+        )
     blocks: list[Block] = []
     run: list[_Line] = []
 
@@ -251,7 +269,9 @@ def read(content: bytes) -> Document:
             blocks.append(
                 Paragraph(
                     normalize(content_text),
-                    Location(line=line.number, char_start=start, char_end=start + len(content_text)),
+                    Location(
+                        line=line.number, char_start=start, char_end=start + len(content_text)
+                    ),
                 )
             )
     flush()

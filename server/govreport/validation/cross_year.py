@@ -13,7 +13,9 @@ from govreport.validation.reading import number
 _DOCUMENT_ROWS = (("rules", "规章"), ("normative_documents", "行政规范性文件"))
 
 
-def check_cross_year(report: pb.AnnualReport, previous: pb.AnnualReport, tpl: Template) -> Iterator[vpb.Finding]:
+def check_cross_year(
+    report: pb.AnnualReport, previous: pb.AnnualReport, tpl: Template
+) -> Iterator[vpb.Finding]:
     for column in APPLICANT_COLUMNS:
         this_path = f"application_handling.carried_over_from_previous_year.{column.field}"
         last_path = f"application_handling.carried_over_to_next_year.{column.field}"
@@ -23,7 +25,10 @@ def check_cross_year(report: pb.AnnualReport, previous: pb.AnnualReport, tpl: Te
         if this is None or last is None or this == last:
             continue
         yield finding(
-            "R7", [this_path], last, this,
+            "R7",
+            [this_path],
+            last,
+            this,
             f"三「{column.label}」列：本年「上年结转」为 {this}，但上年报告「结转下年度继续办理」为 {last}",
             f"Section 三, column {column.label}: carried over from last year is {this}, "
             f"but last year's report carried {last} to this year",
@@ -38,12 +43,20 @@ def check_cross_year(report: pb.AnnualReport, previous: pb.AnnualReport, tpl: Te
         last = number(previous, f"{base}.in_force", blank_is_zero=False)
         if None in (in_force, issued, repealed, last):
             continue
-        assert in_force is not None and issued is not None and repealed is not None and last is not None
+        assert (
+            in_force is not None
+            and issued is not None
+            and repealed is not None
+            and last is not None
+        )
         expected = last + issued - repealed
         if expected == in_force:
             continue
         yield finding(
-            "R7a", [f"{base}.in_force", f"{base}.issued", f"{base}.repealed"], expected, in_force,
+            "R7a",
+            [f"{base}.in_force", f"{base}.issued", f"{base}.repealed"],
+            expected,
+            in_force,
             f"二「{label}」：上年现行有效 {last} + 本年制发 {issued} − 本年废止 {repealed} = {expected}，现行有效件数填 {in_force}",
             f"Section 二, {label}: last year's {last} in force + {issued} issued − {repealed} repealed = {expected}, "
             f"but {in_force} are in force",

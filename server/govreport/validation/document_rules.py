@@ -31,15 +31,35 @@ class NarrativeFigure:
 
 _APPLICATION = r"(?:依申请公开|政府信息公开申请|信息公开申请|公开申请)"
 NARRATIVE_FIGURES: tuple[NarrativeFigure, ...] = (
-    NarrativeFigure(re.compile(rf"(?:收到|受理|新收)[^。；;，,]{{0,12}}?{_APPLICATION}[^。；;，,\d]{{0,8}}?(\d+)\s*(?:件|个|条|份|宗)"), (_NEW_TOTAL,)),
-    NarrativeFigure(re.compile(rf"(?:收到|受理|新收)\s*(\d+)\s*(?:件|个|条|份|宗)[^。；;，,]{{0,8}}?{_APPLICATION}"), (_NEW_TOTAL,)),
-    NarrativeFigure(re.compile(rf"(?:无|没有|未收到|未发生|未受理)[^。；;，,]{{0,6}}?{_APPLICATION}"), (_NEW_TOTAL,), 0),
-    NarrativeFigure(re.compile(r"(?:无|没有|未收到|未发生)[^。；;，,]{0,10}?行政复议"), (_REVIEW_TOTAL,), 0),
-    NarrativeFigure(re.compile(r"(?:无|没有|未收到|未发生)[^。；;，]{0,20}?行政诉讼"), _LITIGATION_TOTALS, 0),
+    NarrativeFigure(
+        re.compile(
+            rf"(?:收到|受理|新收)[^。；;，,]{{0,12}}?{_APPLICATION}[^。；;，,\d]{{0,8}}?(\d+)\s*(?:件|个|条|份|宗)"
+        ),
+        (_NEW_TOTAL,),
+    ),
+    NarrativeFigure(
+        re.compile(
+            rf"(?:收到|受理|新收)\s*(\d+)\s*(?:件|个|条|份|宗)[^。；;，,]{{0,8}}?{_APPLICATION}"
+        ),
+        (_NEW_TOTAL,),
+    ),
+    NarrativeFigure(
+        re.compile(rf"(?:无|没有|未收到|未发生|未受理)[^。；;，,]{{0,6}}?{_APPLICATION}"),
+        (_NEW_TOTAL,),
+        0,
+    ),
+    NarrativeFigure(
+        re.compile(r"(?:无|没有|未收到|未发生)[^。；;，,]{0,10}?行政复议"), (_REVIEW_TOTAL,), 0
+    ),
+    NarrativeFigure(
+        re.compile(r"(?:无|没有|未收到|未发生)[^。；;，]{0,20}?行政诉讼"), _LITIGATION_TOTALS, 0
+    ),
 )
 
 
-def check_narrative_figures(report: pb.AnnualReport, tpl: Template, filed_year: int) -> Iterator[vpb.Finding]:
+def check_narrative_figures(
+    report: pb.AnnualReport, tpl: Template, filed_year: int
+) -> Iterator[vpb.Finding]:
     """R8: a figure section 一 states that its table contradicts."""
     text = re.sub(r"\s+", "", report.overview.text)
     seen: set[str] = set()
@@ -62,7 +82,7 @@ def check_narrative_figures(report: pb.AnnualReport, tpl: Template, filed_year: 
                 table,
                 stated,
                 f"总体情况称「{quote}」（{stated}），但表格「{label_of(path)}」为 {table}",
-                f"Section 一 says \"{quote}\" ({stated}) but the table's {label_of(path)} is {table}",
+                f'Section 一 says "{quote}" ({stated}) but the table\'s {label_of(path)} is {table}',
             )
 
 
@@ -72,57 +92,75 @@ def check_year(report: pb.AnnualReport, tpl: Template, filed_year: int) -> Itera
     year = meta.report_year
     if filed_year and year and year != filed_year:
         yield finding(
-            "R9", ["metadata.report_year"], filed_year, year,
+            "R9",
+            ["metadata.report_year"],
+            filed_year,
+            year,
             f"报告年度为 {year}，但归档年度为 {filed_year}",
             f"The report is on {year} but is filed under {filed_year}",
         )
     period = re.search(r"((?:19|20)\d{2})年", meta.statistics_period)
     if year and period and int(period.group(1)) != year:
         yield finding(
-            "R9", ["metadata.statistics_period"], year, period.group(1),
+            "R9",
+            ["metadata.statistics_period"],
+            year,
+            period.group(1),
             f"统计期限（{meta.statistics_period}）与报告年度 {year} 不一致",
             f"The statistics period ({meta.statistics_period}) is not the report's year {year}",
         )
     if year and meta.publication_date and int(meta.publication_date[:4]) <= year:
         yield finding(
-            "R9", ["metadata.publication_date"], f"after {year}-12-31", meta.publication_date,
+            "R9",
+            ["metadata.publication_date"],
+            f"after {year}-12-31",
+            meta.publication_date,
             f"发布日期 {meta.publication_date} 早于报告年度 {year} 结束",
             f"Published on {meta.publication_date}, before the year {year} it reports on had ended",
         )
 
 
-def check_template_version(report: pb.AnnualReport, tpl: Template, filed_year: int) -> Iterator[vpb.Finding]:
+def check_template_version(
+    report: pb.AnnualReport, tpl: Template, filed_year: int
+) -> Iterator[vpb.Finding]:
     """C1: a report on 2021 or later uses the 2021 template."""
     year = report.metadata.report_year or filed_year
     if tpl.version is Version.V2019 and year >= 2021:
         yield finding(
-            "C1", [], "2021", "2019",
+            "C1",
+            [],
+            "2021",
+            "2019",
             f"{year} 年度报告仍使用 2019 年版格式（国办公开办函〔2019〕60号），应使用 2021 年版（国办公开办函〔2021〕30号）",
             f"A report on {year} uses the 2019 template; reports on 2021 and later must use the 2021 template",
         )
 
 
 def _table_present(report: pb.AnnualReport, field: str) -> bool:
-    return bool(report.HasField(field) and getattr(report, field).ListFields())
+    return bool(getattr(report, field).ListFields())
 
 
-def check_sections(report: pb.AnnualReport, tpl: Template, filed_year: int) -> Iterator[vpb.Finding]:
+def check_sections(
+    report: pb.AnnualReport, tpl: Template, filed_year: int
+) -> Iterator[vpb.Finding]:
     """C2: all six sections are there."""
     for section in SECTIONS:
         field = tpl.disclosure_field if section.number == "二" else section.field
-        if section.table:
-            present = _table_present(report, field)
-        else:
-            present = getattr(report, field).present
+        present = _table_present(report, field) if section.table else getattr(report, field).present
         if not present:
             yield finding(
-                "C2", [field], f"{section.number}、{section.heading}", "",
+                "C2",
+                [field],
+                f"{section.number}、{section.heading}",
+                "",
                 f"报告缺少第{section.number}部分「{section.heading}」",
                 f"The report lacks section {section.number} ({section.heading})",
             )
 
 
-def check_fee_statement(report: pb.AnnualReport, tpl: Template, filed_year: int) -> Iterator[vpb.Finding]:
+def check_fee_statement(
+    report: pb.AnnualReport, tpl: Template, filed_year: int
+) -> Iterator[vpb.Finding]:
     """C3: section 六 of a 2021-template report states the 信息处理费 charged."""
     other = report.other_matters
     if tpl.version is not Version.V2021 or not other.present:
@@ -130,7 +168,10 @@ def check_fee_statement(report: pb.AnnualReport, tpl: Template, filed_year: int)
     if "处理费" in re.sub(r"\s+", "", other.text):
         return
     yield finding(
-        "C3", ["other_matters"], "a statement on 信息处理费", other.text[:60],
+        "C3",
+        ["other_matters"],
+        "a statement on 信息处理费",
+        other.text[:60],
         "第六部分未说明信息处理费收取情况（2021 年版格式要求）",
         "Section 六 does not state the information processing fees charged, as the 2021 template asks",
     )

@@ -14,7 +14,7 @@ Number = int | Decimal
 
 
 def label_of(path: str) -> str:
-    """"三 / 一、本年新收… / 总计" for a cell path; the path itself when it is no template cell."""
+    """ "三 / 一、本年新收… / 总计" for a cell path; the path itself when it is no template cell."""
     labels = labels_by_path().get(path)
     if labels is None:
         return path

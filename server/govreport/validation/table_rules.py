@@ -89,7 +89,9 @@ def _groups(tpl: Template) -> list[tuple[Row, list[Row]]]:
     return groups
 
 
-def _group_value(report: pb.AnnualReport, group: Row, items: list[Row], field: str) -> tuple[Number | None, list[str]]:
+def _group_value(
+    report: pb.AnnualReport, group: Row, items: list[Row], field: str
+) -> tuple[Number | None, list[str]]:
     """A group's figure: its items when the report gives them, else its own row."""
     item_paths = [f"{r.field}.{field}" for r in items if is_set(report, f"{r.field}.{field}")]
     if item_paths:
@@ -126,7 +128,9 @@ def check_outcome_total(report: pb.AnnualReport, tpl: Template) -> Iterator[vpb.
         )
 
 
-def _check_subtotal(report: pb.AnnualReport, group: Row, items: list[Row], field: str, label: str) -> Iterator[vpb.Finding]:
+def _check_subtotal(
+    report: pb.AnnualReport, group: Row, items: list[Row], field: str, label: str
+) -> Iterator[vpb.Finding]:
     own = f"{group.field}.{field}"
     item_paths = [f"{r.field}.{field}" for r in items if is_set(report, f"{r.field}.{field}")]
     if not item_paths or not is_set(report, own):
@@ -197,27 +201,47 @@ def check_cell_types(report: pb.AnnualReport, tpl: Template) -> Iterator[vpb.Fin
     for placed in iter_cells(report, tpl):
         cell, path = placed.cell, placed.path
         label = label_of(path)
-        if placed.column.kind is Kind.COUNT and cell.WhichOneof("value") == "count" and cell.count < 0:
+        if (
+            placed.column.kind is Kind.COUNT
+            and cell.WhichOneof("value") == "count"
+            and cell.count < 0
+        ):
             yield finding(
-                "R6", [path], "≥ 0", cell.count,
+                "R6",
+                [path],
+                "≥ 0",
+                cell.count,
                 f"{label}：计数不能为负数（{cell.count}）",
                 f"{label}: a count cannot be negative ({cell.count})",
             )
-        elif placed.column.kind is Kind.COUNT and cell.state == pb.CELL_STATE_TEXT and _FRACTION.match(cell.raw_text):
+        elif (
+            placed.column.kind is Kind.COUNT
+            and cell.state == pb.CELL_STATE_TEXT
+            and _FRACTION.match(cell.raw_text)
+        ):
             yield finding(
-                "R6", [path], "an integer", cell.raw_text,
+                "R6",
+                [path],
+                "an integer",
+                cell.raw_text,
                 f"{label}：计数应为整数（{cell.raw_text}）",
                 f"{label}: a count must be a whole number ({cell.raw_text})",
             )
         elif cell.state == pb.CELL_STATE_MISSING:
             yield finding(
-                "R6a", [path], "a number", "",
+                "R6a",
+                [path],
+                "a number",
+                "",
                 f"{label}：报告中缺少该单元格",
                 f"{label}: the report does not give this cell",
             )
         elif cell.state == pb.CELL_STATE_TEXT and cell.WhichOneof("value") is None:
             yield finding(
-                "R6a", [path], "a number", cell.raw_text,
+                "R6a",
+                [path],
+                "a number",
+                cell.raw_text,
                 f"{label}：单元格为文字，无法读出数字",
                 f"{label}: the cell holds text, no number can be read from it",
             )
