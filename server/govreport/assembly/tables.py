@@ -174,6 +174,13 @@ def _complete_from_total(row: Row, cells: list[TextCell], out: dict[str, Filled]
         out[path] = Filled(Value("missing", notes=[note]))
 
 
+def _has_own_figures(hit: _Hit) -> bool:
+    """A grid row gives its cells even when blank; ragged text only shows what was written."""
+    if hit.grid:
+        return len(hit.values) >= len(hit.row.columns)
+    return any(c.text.strip() for c in hit.values)
+
+
 def read_row_table(
     blocks: list[Block], rows: tuple[Row, ...], blocks_of: BlockMatcher | None = None
 ) -> dict[str, Filled]:
@@ -181,7 +188,7 @@ def read_row_table(
     matcher = RowMatcher(rows)
     out: dict[str, Filled] = {}
     for hit in _collect(blocks, matcher, blocks_of):
-        if hit.row.group_row and not any(c.text.strip() for c in hit.values):
+        if hit.row.group_row and not _has_own_figures(hit):
             continue  # a group label heading its items, no figures of its own
         for path, filled in _place(hit).items():
             if path not in out or out[path].value.state == "missing":
@@ -216,7 +223,10 @@ def read_review(blocks: list[Block], tpl: Template) -> dict[str, Filled]:
     figures: list[TextCell] = []
     for cells, grid in _rows_of(blocks):
         filled = [c for c in cells if c.text.strip()]
-        if not filled or not all(_looks_like_value(c, columns[0]) for c in filled):
+        if not all(_looks_like_value(c, columns[0]) for c in filled):
+            continue
+        # A grid's data row may be all blank (zeros left empty); a ragged blank line says nothing.
+        if not filled and not (grid and len(cells) == len(columns)):
             continue
         if not grid:
             cells = filled if len(filled) == len(cells) else _strip_blanks(cells)
