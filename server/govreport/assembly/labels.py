@@ -10,6 +10,7 @@ from govreport.normalize import label_key
 from govreport.template import Block, Row
 
 _NUMBERED = re.compile(r"^(\d+)(\D.*)$")
+_GROUP_MARKER = re.compile(r"^\s*[（(]\s*[一二三四五六七八九十]")
 # Wordings that head a table's columns or groups: they end the row being read.
 HEADER_WORDS: tuple[str, ...] = (
     "信息内容",
@@ -77,15 +78,27 @@ class RowMatcher:
 
     def match(self, text: str, group: str = "") -> Row | None:
         key = label_key(text)
-        if len(key) < 2 or key.isdigit() or re.fullmatch(r"[\d.]+", key):
+        if not key or key.isdigit() or (len(key) < 2 and not _GROUP_MARKER.match(text)):
             return None
         exact = self._exact.get(key)
         if exact is not None:
             return exact
+        marker = _GROUP_MARKER.match(text)
+        if marker and len(key) <= 3:
+            return self._match_marker(key)
         numbered = _NUMBERED.match(key)
         if numbered:
             return self._match_item(numbered.group(1), numbered.group(2), group)
         return self._match_fuzzy(key)
+
+    def _match_marker(self, key: str) -> Row | None:
+        """A bracketed group marker cut off at a line or page end ("（四" of "（四）无法提供")."""
+        found = {
+            row.field: row
+            for k, row in self._entries
+            if row.names[0].startswith("（") and k.startswith(key)
+        }
+        return next(iter(found.values())) if len(found) == 1 else None
 
     def _match_item(self, number: str, rest: str, group: str) -> Row | None:
         """A numbered item ("2.其他法律法规"): its number within the current group decides."""
@@ -95,9 +108,10 @@ class RowMatcher:
                 continue
             target = key[len(number) :]
             score = similarity(rest, target)
-            if target.startswith(rest) and len(rest) >= 3:
+            in_group = bool(group) and row.parent == group
+            if target.startswith(rest) and len(rest) >= (1 if in_group else 3):
                 score = max(score, 0.9)  # a label broken at a line or page end
-            if group and row.parent == group:
+            if in_group:
                 score += 0.2
             if best is None or score > best[0]:
                 best = (score, row)
