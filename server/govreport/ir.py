@@ -54,6 +54,9 @@ class TextCell:
     confidence: float = 1.0
     row: int = 0  # the row the cell starts in (spans copy the same object into later slots)
     col: int = 0
+    # False for a grid slot the source has no cell for (a row shorter than the
+    # table): the template's cell there is missing, not blank.
+    exists: bool = True
 
 
 @dataclass(slots=True)
