@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 
 from govreport.ir import Block, Location, Paragraph, Table
 from govreport.normalize import tighten
@@ -12,6 +13,10 @@ from govreport.normalize import tighten
 _TITLE_MARK = re.compile(r"(?:政府信息公开|政务公开)(?:工作)?年度?报告")
 _YEAR = re.compile(r"((?:19|20)\d{2})年度?")
 _DATE = re.compile(r"^[（(]?((?:19|20)\d{2})年(\d{1,2})月(\d{1,2})日[)）]?$")
+# "发布时间：2024-01-17", "发布日期：2024年1月17日" in a web page's chrome.
+_PUBLISHED = re.compile(
+    r"(?:发布|成文|印发)(?:时间|日期)[：:]\s*((?:19|20)\d{2})[-年/.](\d{1,2})[-月/.](\d{1,2})"
+)
 _PERIOD = re.compile(
     r"统计期限?(?:为|是|[：:])?((?:自)?(?:19|20)\d{2}年\d{1,2}月\d{1,2}日(?:起)?(?:至|到|—|-|－)(?:(?:19|20)\d{2}年)?\d{1,2}月\d{1,2}日(?:止)?)"
 )
@@ -81,12 +86,7 @@ def read_metadata(preamble: list[Block], body: list[Block], trailing: list[Block
         year = _YEAR.search(meta.title.value)
         if year:
             meta.year = Found(year.group(1), meta.title.location)
-    for para in front + _paragraphs(trailing):
-        date = _DATE.match(tighten(para.text))
-        if date:
-            y, m, d = (int(g) for g in date.groups())
-            meta.publication_date = Found(f"{y:04d}-{m:02d}-{d:02d}", para.location)
-            break
+    meta.publication_date = _publication_date(front, _paragraphs(trailing), everything)
     searches: dict[str, Callable[[str], str | None]] = {
         "statistics_period": _group(_PERIOD),
         "address": _group(_ADDRESS),
@@ -110,6 +110,28 @@ def read_metadata(preamble: list[Block], body: list[Block], trailing: list[Block
         if year:
             meta.year = Found(year.group(1), period.location)
     return meta
+
+
+def _publication_date(
+    front: list[Paragraph], trailing: list[Paragraph], everything: list[Paragraph]
+) -> Found | None:
+    """The date the report gives itself: under the title, in the signature, or as a page's 发布时间."""
+    for para in front + trailing + everything[-12:]:
+        date = _DATE.match(tighten(para.text))
+        if date:
+            return _iso(date.groups(), para.location)
+    for para in front + everything:
+        published = _PUBLISHED.search(tighten(para.text))
+        if published:
+            return _iso(published.groups(), para.location)
+    return None
+
+
+def _iso(parts: Sequence[str], location: Location) -> Found | None:
+    try:
+        return Found(date(*(int(p) for p in parts)).isoformat(), location)
+    except ValueError:
+        return None  # "2024年2月30日" is a typo, not a date
 
 
 def _group(pattern: re.Pattern[str]) -> Callable[[str], str | None]:

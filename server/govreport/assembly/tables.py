@@ -93,6 +93,8 @@ def _fit(values: list[TextCell], width: int, grid: bool) -> tuple[list[TextCell]
     if not grid:
         while cells and _is_blank(cells[-1]):
             cells.pop()  # ragged text: trailing empties are layout, not cells
+    while cells and not cells[-1].exists:
+        cells.pop()  # slots the source row never had
     while len(cells) > width and _is_blank(cells[-1]):
         cells.pop()
     while len(cells) > width and _is_blank(cells[0]):
@@ -105,7 +107,7 @@ def _place(hit: _Hit) -> dict[str, Filled]:
     cells, extra = _fit(hit.values, len(row.columns), hit.grid)
     out: dict[str, Filled] = {}
     for i, column in enumerate(row.columns):
-        if i < len(cells):
+        if i < len(cells) and cells[i].exists:
             value = parse_value(cells[i].text, column)
             out[row.cell_path(column)] = Filled(value, cells[i])
         else:

@@ -179,7 +179,9 @@ def _unusable(page: Page) -> str | None:
     if cid > 0.2 * len(text):
         return "the text layer is glyph codes without a Unicode map (CID garbage): needs OCR"
     meaningful = _MEANINGFUL.findall(text)
-    odd = sum(1 for ch in text if 0xE000 <= ord(ch) <= 0xF8FF or (ord(ch) < 32 and ch not in "\t\n"))
+    odd = sum(
+        1 for ch in text if 0xE000 <= ord(ch) <= 0xF8FF or (ord(ch) < 32 and ch not in "\t\n")
+    )
     if odd > 0.3 * len(text):
         return "the text layer is unreadable (private-use or control characters): needs OCR"
     if images and (len(meaningful) < 12 or PAGE_NUMBER.match(text.strip())):
@@ -277,7 +279,7 @@ def _grid(
         for c, slot in enumerate(row):
             if slot is None:
                 box = Box(xs[c], ys[r], xs[c + 1], ys[r + 1])
-                slot = TextCell("", Location(page=page, box=box), 1.0, r, c)
+                slot = TextCell("", Location(page=page, box=box), 0.0, r, c, exists=False)
             filled.append(slot)
         rows.append(filled)
     return Table(
