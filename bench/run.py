@@ -1,0 +1,202 @@
+"""Times extraction per input format, in-process and through gRPC, and writes docs/benchmarks.md.
+
+    .venv/bin/python bench/run.py [--runs N] [--output docs/benchmarks.md]
+
+Documents: the bundled samples (text) and, when tests/fixtures/writer.py is
+there, the HTML and DOCX documents it renders from the gold reports (every
+gold stem in every layout). Each document is extracted once untimed, then
+``--runs`` times; a format's figure is the median over its documents of each
+document's median. gRPC figures go through a real server started like the
+test fixture (``govreport serve --port 0`` in a subprocess, unary Extract),
+so they include serialisation and the loopback round trip.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import os
+import platform
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests"))
+
+import grpc  # noqa: E402
+from serverproc import running_server  # noqa: E402
+
+from govreport.convert import convert  # noqa: E402
+from govreport.errors import GovreportError  # noqa: E402
+from govreport.v1 import service_pb2, service_pb2_grpc  # noqa: E402
+
+SAMPLES = ROOT / "server/govreport/samples"
+FORMATS = ("text", "HTML", "DOCX")
+
+
+@dataclass
+class Doc:
+    format: str
+    name: str
+    content: bytes
+
+
+@dataclass
+class Timings:
+    per_doc_ms: list[float] = field(default_factory=list)  # each document's median
+    failures: list[str] = field(default_factory=list)
+
+    def median(self) -> float | None:
+        return statistics.median(self.per_doc_ms) if self.per_doc_ms else None
+
+
+def _fixture_cache_dir() -> Path:
+    """Rendered fixtures are cached (DOCX rendering takes about a second a document), keyed on
+    the writer and the gold files so that a change to either renders them anew."""
+    digest = hashlib.sha256()
+    for path in sorted([*(ROOT / "tests/fixtures").glob("*.py"), *(ROOT / "tests/gold").glob("*")]):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return ROOT / "tests/.fixtures/bench" / digest.hexdigest()[:16]
+
+
+def load_documents() -> tuple[list[Doc], str]:
+    docs = [Doc("text", p.name, p.read_bytes()) for p in sorted(SAMPLES.glob("*.txt"))]
+    note = ""
+    try:
+        from fixtures import LAYOUTS, filename, load_gold, stems
+    except ImportError as exc:  # the fixture writer is optional
+        return docs, f"HTML/DOCX fixtures unavailable ({exc})"
+    cache = _fixture_cache_dir()
+    cache.mkdir(parents=True, exist_ok=True)
+    for stem in stems():
+        for layout, render in LAYOUTS.items():
+            fmt = "HTML" if layout.startswith("html") else "DOCX"
+            name = filename(stem, layout)
+            cached = cache / f"{layout}--{name}"
+            if cached.exists():
+                content = cached.read_bytes()
+            else:
+                try:
+                    content, _ = render(load_gold(stem))
+                except Exception as exc:  # a broken layout must not stop the benchmark
+                    note += f"; {stem}/{layout} not rendered: {type(exc).__name__}"
+                    continue
+                cached.write_bytes(content)
+            docs.append(Doc(fmt, name, content))
+    return docs, note.lstrip("; ")
+
+
+def time_docs(docs: list[Doc], extract: Callable[[Doc], object], runs: int) -> dict[str, Timings]:
+    out = {fmt: Timings() for fmt in FORMATS}
+    for doc in docs:
+        timings = out[doc.format]
+        try:
+            extract(doc)  # warm-up, and a check that it works at all
+        except Exception as exc:  # recorded as not timed, with its reason
+            timings.failures.append(f"{doc.name}: {_reason(exc)}")
+            continue
+        samples = []
+        for _ in range(runs):
+            started = time.perf_counter()
+            extract(doc)
+            samples.append((time.perf_counter() - started) * 1000.0)
+        timings.per_doc_ms.append(statistics.median(samples))
+    return out
+
+
+def _reason(exc: BaseException) -> str:
+    if isinstance(exc, GovreportError):
+        return exc.reason.value
+    if isinstance(exc, grpc.Call):
+        return exc.code().name
+    return type(exc).__name__
+
+
+def time_batch(stub: service_pb2_grpc.ReportExtractorStub, docs: list[Doc]) -> float:
+    """Documents per second through one ExtractBatch stream of every document."""
+    requests = [
+        service_pb2.ExtractBatchRequest(id=str(i), content=d.content, filename=d.name)
+        for i, d in enumerate(docs)
+    ]
+    started = time.perf_counter()
+    count = sum(1 for _ in stub.ExtractBatch(iter(requests), timeout=600))
+    return count / (time.perf_counter() - started)
+
+
+def _fmt(value: float | None) -> str:
+    return "—" if value is None else f"{value:.1f}"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--runs", type=int, default=5, help="timed runs per document (5)")
+    parser.add_argument("--output", default=str(ROOT / "docs/benchmarks.md"))
+    args = parser.parse_args(argv)
+
+    docs, note = load_documents()
+    local = time_docs(docs, lambda d: convert(d.content, d.name), args.runs)
+    with running_server() as server, grpc.insecure_channel(server.address) as channel:
+        stub = service_pb2_grpc.ReportExtractorStub(channel)
+
+        def remote(doc: Doc) -> object:
+            request = service_pb2.ExtractRequest(content=doc.content, filename=doc.name)
+            return stub.Extract(request, timeout=120)
+
+        over_grpc = time_docs(docs, remote, args.runs)
+        working = [d for d in docs if not any(d.name in f for f in over_grpc[d.format].failures)]
+        batch_rate = time_batch(stub, working) if working else 0.0
+
+    command = "python bench/run.py" + (f" --runs {args.runs}" if args.runs != 5 else "")
+    lines = [
+        "# Benchmarks",
+        "",
+        "Median milliseconds per document (each document's median over "
+        f"{args.runs} runs, then the median over the format's documents).",
+        "",
+        f"- machine: {os.cpu_count()} CPUs (nproc), {platform.machine()}, "
+        f"{platform.system()} {platform.release()}",
+        f"- python: {platform.python_version()} ({platform.python_implementation()})",
+        f"- command: `make bench` (`{command}`)",
+        f"- date: {datetime.now(UTC).strftime('%Y-%m-%d %H:%M UTC')}",
+        "",
+        "| format | documents | in-process ms/doc | gRPC ms/doc | gRPC overhead ms | failed |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
+    for fmt in FORMATS:
+        count = sum(1 for d in docs if d.format == fmt)
+        if not count:
+            continue
+        mine, theirs = local[fmt].median(), over_grpc[fmt].median()
+        overhead = theirs - mine if mine is not None and theirs is not None else None
+        failed = len(set(local[fmt].failures) | set(over_grpc[fmt].failures))
+        lines.append(
+            f"| {fmt} | {count} | {_fmt(mine)} | {_fmt(theirs)} | {_fmt(overhead)} | {failed} |"
+        )
+    lines += [
+        "",
+        f"ExtractBatch over all {len(working)} working documents in one stream: "
+        f"{batch_rate:.1f} documents/s.",
+    ]
+    failures = [f for t in (*local.values(), *over_grpc.values()) for f in t.failures]
+    if failures or note:
+        lines += ["", "Not timed:", ""]
+        lines += [f"- {f}" for f in sorted(set(failures))]
+        if note:
+            lines.append(f"- {note}")
+    text = "\n".join(lines) + "\n"
+    output = Path(args.output)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(text, encoding="utf-8")
+    sys.stdout.write(text)
+    sys.stdout.flush()
+    print(f"(written to {output})", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Installs the Debian packages govreport needs beyond Python itself. Idempotent: packages already
+# installed are left alone, and apt-get runs only when something is missing.
+#
+# Run by `make setup` (through `make system-deps`). Add a package to APT_PACKAGES when a reader
+# or a test starts to need a system library or tool (e.g. poppler-utils or tesseract-ocr for PDFs
+# and scans), with a comment saying who needs it.
+set -euo pipefail
+
+APT_PACKAGES=(
+  # none yet: the text, HTML and DOCX readers and the tests need only Python packages.
+)
+
+if [ "${#APT_PACKAGES[@]}" -eq 0 ]; then
+  echo "system-deps: no system packages needed"
+  exit 0
+fi
+
+missing=()
+for pkg in "${APT_PACKAGES[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$pkg")
+  fi
+done
+if [ "${#missing[@]}" -eq 0 ]; then
+  echo "system-deps: all installed (${APT_PACKAGES[*]})"
+  exit 0
+fi
+
+if ! command -v apt-get >/dev/null 2>&1; then
+  echo "system-deps: missing ${missing[*]}, and this is not a Debian/Ubuntu system: install them by hand" >&2
+  exit 1
+fi
+SUDO=()
+if [ "$(id -u)" -ne 0 ]; then
+  if command -v sudo >/dev/null 2>&1; then SUDO=(sudo -n); else
+    echo "system-deps: missing ${missing[*]}; run as root or install them by hand" >&2
+    exit 1
+  fi
+fi
+echo "system-deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+"${SUDO[@]}" apt-get update -qq
+"${SUDO[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"

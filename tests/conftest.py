@@ -1,0 +1,65 @@
+"""Shared fixtures: the real server in a subprocess, and an in-process server over a fake convert."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import grpc
+import pytest
+from fakes import FakeBackend
+from serverproc import ServerProcess, running_server
+
+from govreport.server import build_server
+from govreport.service import ReportExtractorServicer
+from govreport.settings import Settings
+from govreport.v1 import service_pb2_grpc
+
+
+@pytest.fixture(scope="session")
+def real_server() -> Iterator[ServerProcess]:
+    """``govreport serve --port 0`` in a subprocess, SERVING; stopped after the session."""
+    with running_server() as server:
+        yield server
+        assert server.proc.poll() is None, f"the server died:\n{server.log()}"
+
+
+@pytest.fixture(scope="session")
+def server_address(real_server: ServerProcess) -> str:
+    return real_server.address
+
+
+@pytest.fixture(scope="session")
+def channel(server_address: str) -> Iterator[grpc.Channel]:
+    with grpc.insecure_channel(server_address) as ch:
+        yield ch
+
+
+@pytest.fixture(scope="session")
+def stub(channel: grpc.Channel) -> service_pb2_grpc.ReportExtractorStub:
+    return service_pb2_grpc.ReportExtractorStub(channel)
+
+
+@pytest.fixture(scope="session")
+def fake_backend() -> FakeBackend:
+    return FakeBackend()
+
+
+@pytest.fixture(scope="session")
+def fake_server(fake_backend: FakeBackend) -> Iterator[str]:
+    """An in-process server whose convert/validate are fakes (see fakes.py); yields its address."""
+    settings = Settings(port=0, max_upload_bytes=8 * 1024 * 1024, batch_workers=2)
+    servicer = ReportExtractorServicer(
+        settings, convert_fn=fake_backend.convert, validate_fn=fake_backend.validate
+    )
+    server, port = build_server(settings, servicer=servicer)
+    server.start()
+    try:
+        yield f"127.0.0.1:{port}"
+    finally:
+        server.stop(None)
+
+
+@pytest.fixture(scope="session")
+def fake_stub(fake_server: str) -> Iterator[service_pb2_grpc.ReportExtractorStub]:
+    with grpc.insecure_channel(fake_server) as ch:
+        yield service_pb2_grpc.ReportExtractorStub(ch)

@@ -1,0 +1,110 @@
+"""Starts ``govreport serve`` in a subprocess on a free localhost port (tests and bench/run.py).
+
+The server prints ``govreport listening on HOST:PORT`` as its first line of
+stdout; this reads it, waits for health SERVING, and stops the server with
+SIGTERM on exit.
+"""
+
+from __future__ import annotations
+
+import os
+import queue
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+
+import grpc
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+
+LISTENING_PREFIX = "govreport listening on "
+
+
+class ServerProcess:
+    def __init__(self, proc: subprocess.Popen[str], address: str, log_path: str) -> None:
+        self.proc = proc
+        self.address = address
+        self.log_path = log_path
+
+    def log(self) -> str:
+        with open(self.log_path, encoding="utf-8", errors="replace") as handle:
+            return handle.read()
+
+    def stop(self, timeout: float = 20.0) -> int:
+        """SIGTERM, then SIGKILL if it has not stopped after ``timeout`` seconds."""
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        return self.proc.returncode
+
+
+def wait_serving(address: str, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    with grpc.insecure_channel(address) as channel:
+        stub = health_pb2_grpc.HealthStub(channel)
+        while True:
+            try:
+                response = stub.Check(health_pb2.HealthCheckRequest(service=""), timeout=2)
+                if response.status == health_pb2.HealthCheckResponse.SERVING:
+                    return
+            except grpc.RpcError:
+                pass
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"{address} not SERVING after {timeout} s")
+            time.sleep(0.05)
+
+
+def start_server(env: Mapping[str, str] | None = None, timeout: float = 30.0) -> ServerProcess:
+    """A started server (SERVING); the caller must ``stop()`` it."""
+    full_env = {**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})}
+    log = tempfile.NamedTemporaryFile(  # noqa: SIM115 - kept open for the server's lifetime
+        prefix="govreport-server-", suffix=".log", delete=False
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "govreport.cli", "serve", "--host", "127.0.0.1", "--port", "0"],
+        stdout=subprocess.PIPE,
+        stderr=log,
+        stdin=subprocess.DEVNULL,
+        text=True,
+        env=full_env,
+    )
+    log.close()
+    lines: queue.Queue[str] = queue.Queue()
+    assert proc.stdout is not None
+    stdout = proc.stdout
+    threading.Thread(target=lambda: lines.put(stdout.readline()), daemon=True).start()
+    try:
+        first = lines.get(timeout=timeout)
+    except queue.Empty:
+        first = ""
+    server = ServerProcess(proc, "", log.name)
+    if not first.startswith(LISTENING_PREFIX):
+        server.stop()
+        raise RuntimeError(f"govreport serve did not start: {first!r}\n{server.log()}")
+    server.address = first[len(LISTENING_PREFIX) :].strip()
+    try:
+        wait_serving(server.address, timeout)
+    except TimeoutError:
+        server.stop()
+        raise
+    return server
+
+
+@contextmanager
+def running_server(
+    env: Mapping[str, str] | None = None, timeout: float = 30.0
+) -> Iterator[ServerProcess]:
+    server = start_server(env, timeout)
+    try:
+        yield server
+    finally:
+        server.stop()
+        os.unlink(server.log_path)
