@@ -288,7 +288,9 @@ def test_random_bytes(stub: service_pb2_grpc.ReportExtractorStub) -> None:
 def test_text_that_is_not_a_report(stub: service_pb2_grpc.ReportExtractorStub) -> None:
     invoice = "增值税普通发票\n购买方：某某有限公司\n金额：1000.00元\n税额：60.00元\n".encode()
     with pytest.raises(grpc.RpcError) as caught:
-        stub.Extract(service_pb2.ExtractRequest(content=invoice, filename="invoice.txt"), timeout=30)
+        stub.Extract(
+            service_pb2.ExtractRequest(content=invoice, filename="invoice.txt"), timeout=30
+        )
     assert_error(caught.value, grpc.StatusCode.INVALID_ARGUMENT, "NOT_A_REPORT")
     assert "invoice.txt" in caught.value.details()
 
