@@ -61,7 +61,9 @@ def _collect(
     group = ""
     for cells, grid in _rows_of(blocks):
         if grid:
-            current = None  # a grid row's values never run into the next row
+            # A grid row's values never run into the next row, except the rest of a row that a
+            # page break cut: its label's tail, then the figures the first part lacked.
+            current = _broken_row_rest(hits[-1], cells) if hits else None
         else:
             while cells and _is_blank(cells[0]):
                 cells = cells[1:]  # indentation and empty label columns
@@ -85,6 +87,16 @@ def _collect(
                 continue
             current.values.append(cell)
     return hits
+
+
+def _broken_row_rest(last: _Hit, cells: list[TextCell]) -> _Hit | None:
+    if not last.grid or last.row.group_row or any(c.text.strip() for c in last.values):
+        return None
+    texts = [c.text for c in cells if c.text.strip()]
+    if texts and continues_label(texts[0], last.row, last.label.text):
+        last.values = []
+        return last
+    return None
 
 
 def _fit(values: list[TextCell], width: int, grid: bool) -> tuple[list[TextCell], list[TextCell]]:
