@@ -9,6 +9,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+from govreport import paths
 from govreport.paths import iter_cells, value_text
 from govreport.v1 import report_pb2 as pb
 
@@ -103,16 +104,7 @@ def compare_cells_csv(text: str, gold_rows: Iterable[Mapping[str, str]]) -> list
 
 
 def sections_present(report: pb.AnnualReport) -> list[str]:
-    present = {
-        "一": report.overview.present,
-        "二": report.HasField("proactive_disclosure_2021")
-        or report.HasField("proactive_disclosure_2019"),
-        "三": report.HasField("application_handling"),
-        "四": report.HasField("review_and_litigation"),
-        "五": report.problems_and_improvements.present,
-        "六": report.other_matters.present,
-    }
-    return [number for number, here in present.items() if here]
+    return [number for number, here in paths.sections_present(report).items() if here]
 
 
 def compare_meta(report: pb.AnnualReport, gold: Mapping[str, Any]) -> list[str]:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from google.protobuf.message import Message
 
-from govreport.template import Column, Row, Template, Version, template
+from govreport.template import SECTIONS, Column, Row, Template, Version, template
 from govreport.v1 import report_pb2 as pb
 
 
@@ -78,3 +78,14 @@ def value_text(cell: pb.Cell) -> str:
     if which is None:
         return ""
     return str(getattr(cell, which))
+
+
+def sections_present(report: pb.AnnualReport) -> dict[str, bool]:
+    """Section number -> whether the report has it: a free-text section's flag, a table's cells."""
+    disclosure = f"proactive_disclosure_{report_version(report).value}"
+    out: dict[str, bool] = {}
+    for section in SECTIONS:
+        field = disclosure if section.number == "二" else section.field
+        message = getattr(report, field)
+        out[section.number] = bool(message.ListFields()) if section.table else bool(message.present)
+    return out

@@ -20,7 +20,7 @@ from collections.abc import Iterable, Sequence
 from google.protobuf import json_format
 from google.protobuf.message import Message
 
-from govreport.paths import get_cell, iter_cells, report_version, value_text
+from govreport.paths import get_cell, iter_cells, report_version, sections_present, value_text
 from govreport.template import Column, Row, labels_by_path, template
 from govreport.v1 import report_pb2 as pb
 from govreport.v1 import service_pb2, validation_pb2
@@ -315,15 +315,7 @@ def _metadata_lines(extraction: service_pb2.Extraction) -> list[str]:
             if value
         ),
     )
-    present = {
-        "一": report.overview.present,
-        "二": report.HasField("proactive_disclosure_2021")
-        or report.HasField("proactive_disclosure_2019"),
-        "三": report.HasField("application_handling"),
-        "四": report.HasField("review_and_litigation"),
-        "五": report.problems_and_improvements.present,
-        "六": report.other_matters.present,
-    }
+    present = sections_present(report)
     absent = [n for n, here in present.items() if not here]
     field(
         "章节",

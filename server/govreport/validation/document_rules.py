@@ -6,6 +6,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from govreport.paths import sections_present
 from govreport.template import SECTIONS, Template, Version
 from govreport.v1 import report_pb2 as pb
 from govreport.v1 import validation_pb2 as vpb
@@ -136,18 +137,14 @@ def check_template_version(
         )
 
 
-def _table_present(report: pb.AnnualReport, field: str) -> bool:
-    return bool(getattr(report, field).ListFields())
-
-
 def check_sections(
     report: pb.AnnualReport, tpl: Template, filed_year: int
 ) -> Iterator[vpb.Finding]:
     """C2: all six sections are there."""
+    present = sections_present(report)
     for section in SECTIONS:
-        field = tpl.disclosure_field if section.number == "二" else section.field
-        present = _table_present(report, field) if section.table else getattr(report, field).present
-        if not present:
+        if not present[section.number]:
+            field = tpl.disclosure_field if section.number == "二" else section.field
             yield finding(
                 "C2",
                 [field],
