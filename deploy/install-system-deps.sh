@@ -8,7 +8,17 @@
 set -euo pipefail
 
 APT_PACKAGES=(
-  # none yet: the text, HTML and DOCX readers and the tests need only Python packages.
+  # OCR of scanned reports (readers/image.py, govreport/ocr/): Tesseract with the Simplified
+  # Chinese model (labels, prose) and English (digits); osd finds pages on their side.
+  tesseract-ocr
+  tesseract-ocr-chi-sim
+  tesseract-ocr-osd
+  # PDF test fixtures (tests/fixtures/pdf.py): soffice converts the DOCX layouts to PDF, and
+  # WenQuanYi Zen Hei is the CJK font both LibreOffice and the reportlab-drawn PDFs use.
+  libreoffice-writer-nogui
+  fonts-wqy-zenhei
+  # pdfinfo, pdftotext, pdftoppm: to inspect a fixture PDF when a PDF case fails (by hand).
+  poppler-utils
 )
 
 if [ "${#APT_PACKAGES[@]}" -eq 0 ]; then

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 import grpc
 import pytest
@@ -13,6 +14,9 @@ from govreport.server import build_server
 from govreport.service import ReportExtractorServicer
 from govreport.settings import Settings
 from govreport.v1 import service_pb2_grpc
+
+if TYPE_CHECKING:
+    from fixtures.pdf import PdfFixtures
 
 
 @pytest.fixture(scope="session")
@@ -63,3 +67,29 @@ def fake_server(fake_backend: FakeBackend) -> Iterator[str]:
 def fake_stub(fake_server: str) -> Iterator[service_pb2_grpc.ReportExtractorStub]:
     with grpc.insecure_channel(fake_server) as ch:
         yield service_pb2_grpc.ReportExtractorStub(ch)
+
+
+@pytest.fixture(scope="session")
+def pdf_fixtures(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[PdfFixtures]:
+    """The PDF fixtures of the session (fixtures/pdf.py), made in one temporary directory.
+
+    LibreOffice starts converting, in the background, the DOCX of every
+    selected ``pdf_lo_*`` case at once; the drawn PDFs are made on demand.
+    """
+    from fixtures.pdf import CONVERTED, PdfFixtures
+
+    wanted = sorted(
+        {
+            (params["stem"], params["layout"])
+            for item in request.session.items
+            if (params := getattr(getattr(item, "callspec", None), "params", {}))
+            and params.get("layout") in CONVERTED
+            and "stem" in params
+        }
+    )
+    fixtures = PdfFixtures(tmp_path_factory.mktemp("pdf"))
+    with fixtures:
+        fixtures.start_conversion(wanted)
+        yield fixtures

@@ -12,6 +12,7 @@ GOVREPORT_BATCH_WORKERS        2         threads extracting one ExtractBatch's d
 GOVREPORT_UPLOAD_CHUNK_BYTES   1 MiB     chunk size the CLI sends ExtractUpload in
 GOVREPORT_GRACE_SECONDS        5         how long a stopping server lets calls finish
 GOVREPORT_LOG_LEVEL            INFO      logging level of ``govreport serve``
+GOVREPORT_OCR_MIN_CONFIDENCE   0.8       OCR cells read with a lower confidence (0..1) need a look
 ============================== ========= ==============================================
 
 Sizes are bytes, optionally with a binary suffix: ``1048576``, ``512KiB``,
@@ -49,6 +50,9 @@ class Settings:
     upload_chunk_bytes: int = 1 * MiB
     grace_seconds: float = 5.0
     log_level: str = "INFO"
+    # A cell read by OCR below this confidence is not to be trusted without a look (every
+    # wrong figure on the simulated scans of tests/test_ocr.py is below it or breaks a sum).
+    ocr_min_confidence: float = 0.8
 
     def __post_init__(self) -> None:
         if not 0 <= self.port <= 65535:
@@ -60,6 +64,8 @@ class Settings:
             raise ValueError("workers and batch_workers must be at least 1")
         if self.grace_seconds < 0:
             raise ValueError(f"grace_seconds must not be negative, not {self.grace_seconds}")
+        if not 0.0 <= self.ocr_min_confidence <= 1.0:
+            raise ValueError(f"ocr_min_confidence must be 0..1, not {self.ocr_min_confidence}")
         if self.log_level.upper() not in _LOG_LEVELS:
             raise ValueError(f"log_level must be one of {', '.join(_LOG_LEVELS)}")
 
@@ -86,7 +92,7 @@ class Settings:
                     values[f.name] = parse_size(raw)
                 elif f.name in ("port", "workers", "batch_workers"):
                     values[f.name] = int(raw)
-                elif f.name == "grace_seconds":
+                elif f.name in ("grace_seconds", "ocr_min_confidence"):
                     values[f.name] = float(raw)
                 elif f.name == "log_level":
                     values[f.name] = raw.upper()

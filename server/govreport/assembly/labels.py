@@ -47,6 +47,7 @@ HEADER_WORDS: tuple[str, ...] = (
     "采购总金额",
 )
 _HEADER_KEYS = tuple(label_key(w) for w in HEADER_WORDS)
+_HEADER_KEY_SET = frozenset(_HEADER_KEYS)
 
 
 def similarity(a: str, b: str) -> float:
@@ -83,6 +84,8 @@ class RowMatcher:
         exact = self._exact.get(key)
         if exact is not None:
             return exact
+        if key in _HEADER_KEY_SET:
+            return None  # a column heading ("总计"), not a row label cut short
         marker = _GROUP_MARKER.match(text)
         if marker and len(key) <= 3:
             return self._match_marker(key)

@@ -124,7 +124,9 @@ def _place(hit: _Hit) -> dict[str, Filled]:
             out[row.cell_path(column)] = Filled(value, cells[i])
         else:
             out[row.cell_path(column)] = Filled(Value("missing"))
-    leftover = [c.text for c in extra if c.text.strip()]
+    # Only figures are worth a note: words past the row's end are pieces of a label
+    # wrapped in its column (a borderless table read line by line), not lost values.
+    leftover = [c.text for c in extra if c.text.strip() and _looks_like_value(c, row.columns[-1])]
     if leftover:
         note = f"figures after the row's {len(row.columns)} columns ignored: {' '.join(leftover)}"
         for filled in out.values():

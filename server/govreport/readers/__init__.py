@@ -10,7 +10,7 @@ from collections.abc import Callable
 
 from govreport.errors import GovreportError, Reason
 from govreport.ir import Document, SourceFormat
-from govreport.readers import docx, html, pdf, text
+from govreport.readers import docx, html, image, pdf, text
 from govreport.readers.detect import detect
 
 Reader = Callable[[bytes], Document]
@@ -20,6 +20,7 @@ READERS: dict[SourceFormat, Reader] = {
     SourceFormat.HTML: html.read,
     SourceFormat.DOCX: docx.read,
     SourceFormat.PDF: pdf.read,
+    SourceFormat.IMAGE: image.read,
 }
 
 

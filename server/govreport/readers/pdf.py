@@ -27,6 +27,7 @@ from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect
 from pdfminer.pdfparser import PDFSyntaxError
 from pdfminer.psparser import PSException
 from pdfplumber.page import Page
+from pdfplumber.utils.exceptions import PdfminerException
 
 from govreport.errors import GovreportError, Reason
 from govreport.ir import (
@@ -100,36 +101,58 @@ class _Line:
         return _join_words(self.words)
 
 
+_PASSWORD_ERRORS = (PDFPasswordIncorrect, PDFEncryptionError)
+_SYNTAX_ERRORS = (PDFSyntaxError, PSException, ValueError, KeyError, TypeError)
+
+
+def _cause(exc: Exception) -> Exception:
+    """pdfminer's own exception: pdfplumber wraps it in a PdfminerException."""
+    if isinstance(exc, PdfminerException) and exc.args and isinstance(exc.args[0], Exception):
+        return exc.args[0]
+    return exc
+
+
 def read(content: bytes) -> Document:
     try:
         pdf = pdfplumber.open(io.BytesIO(content))
-    except (PDFPasswordIncorrect, PDFEncryptionError) as exc:
-        raise _encrypted() from exc
-    except (PDFSyntaxError, PSException, ValueError, KeyError, TypeError) as exc:
-        raise _corrupt(exc) from exc
+    except (PdfminerException, *_PASSWORD_ERRORS, *_SYNTAX_ERRORS) as exc:
+        cause = _cause(exc)
+        if isinstance(cause, _PASSWORD_ERRORS):
+            raise _encrypted() from exc
+        if isinstance(cause, _SYNTAX_ERRORS):
+            raise _corrupt(cause) from exc
+        raise
     with pdf:
         try:
             pages = list(pdf.pages)
-        except (PDFPasswordIncorrect, PDFEncryptionError) as exc:
-            raise _encrypted() from exc
         except Exception as exc:  # pdfminer raises many kinds on a damaged file
-            raise _corrupt(exc) from exc
+            cause = _cause(exc)
+            if isinstance(cause, _PASSWORD_ERRORS):
+                raise _encrypted() from exc
+            raise _corrupt(cause) from exc
         if not pages:
             raise GovreportError(Reason.EMPTY_DOCUMENT, "the PDF has no pages")
         document = Document(SourceFormat.PDF, page_count=len(pages), hints=_hints(pdf.metadata))
+        read_pages: list[_PageText] = []
         for page in pages:
             try:
-                blocks, problem = _read_page(page)
-            except (PDFPasswordIncorrect, PDFEncryptionError) as exc:
-                raise _encrypted() from exc
+                text, problem = _read_page(page)
             except Exception as exc:  # one damaged page must not lose the others
-                blocks, problem = (
-                    [],
-                    f"the page could not be parsed ({type(exc).__name__}): needs a repaired file or OCR",
+                if isinstance(_cause(exc), _PASSWORD_ERRORS):
+                    raise _encrypted() from exc
+                text, problem = (
+                    None,
+                    f"the page could not be parsed ({type(_cause(exc)).__name__}): needs a repaired file or OCR",
                 )
-            document.blocks.extend(blocks)
+            if text is not None:
+                read_pages.append(text)
             if problem:
                 document.unread_pages.append(UnreadPage(page.page_number, problem))
+        margins = _margins(read_pages)
+        for text in read_pages:
+            placed = text.tables + _blocks_from_lines(text.lines, text.number, margins[text.size])
+            placed.sort(key=lambda item: item[0])
+            document.blocks.extend(block for _, block in placed)
     if not any(document.blocks):
         reasons = "; ".join(f"page {p.page}: {p.reason}" for p in document.unread_pages[:3])
         raise GovreportError(
@@ -189,10 +212,20 @@ def _unusable(page: Page) -> str | None:
     return None
 
 
-def _read_page(page: Page) -> tuple[list[Block], str | None]:
+@dataclass(slots=True)
+class _PageText:
+    """A page as read: its ruled tables placed by their top, and the lines outside them."""
+
+    number: int
+    size: tuple[int, int]
+    tables: list[tuple[float, Block]]
+    lines: list[_Line]
+
+
+def _read_page(page: Page) -> tuple[_PageText | None, str | None]:
     problem = _unusable(page)
     if problem is not None or not page.chars:
-        return [], problem
+        return None, problem
     page = page.dedupe_chars(tolerance=1)  # text drawn twice to look bold
     number = page.page_number
     words = [
@@ -211,9 +244,30 @@ def _read_page(page: Page) -> tuple[list[Block], str | None]:
             placed.append((found.bbox[1], table))
     lines = _lines(rest)
     lines = [ln for ln in lines if not PAGE_NUMBER.match(ln.text)]
-    placed.extend(_blocks_from_lines(lines, number))
-    placed.sort(key=lambda item: item[0])
-    return [block for _, block in placed], None
+    size = (round(float(page.width)), round(float(page.height)))
+    return _PageText(number, size, placed, lines), None
+
+
+def _margins(pages: list[_PageText]) -> dict[tuple[int, int], tuple[float, float]]:
+    """The text's left and right edges for each page size, from all the pages of that size.
+
+    A document keeps its margins from page to page, so a page holding only
+    short lines (a heading and one line of text, a signature) is judged by
+    the edges its full pages show, not by its own longest line.
+    """
+    edges: dict[tuple[int, int], tuple[float, float]] = {}
+    for page in pages:
+        text_lines = [ln for ln in page.lines if len(_gaps(ln)) == 1]
+        if not text_lines:
+            continue
+        left = min(ln.x0 for ln in text_lines)
+        right = max(ln.x1 for ln in text_lines)
+        if page.size in edges:
+            left, right = min(left, edges[page.size][0]), max(right, edges[page.size][1])
+        edges[page.size] = (left, right)
+    for page in pages:
+        edges.setdefault(page.size, (0.0, 0.0))
+    return edges
 
 
 def _split_words(words: list[_Word], bbox: Sequence[float]) -> tuple[list[_Word], list[_Word]]:
@@ -333,11 +387,21 @@ def _lines(words: list[_Word]) -> list[_Line]:
 
 
 def _gaps(line: _Line) -> list[list[_Word]]:
-    """The line's words grouped into cells at gaps wider than two characters."""
+    """The line's words grouped into cells at gaps wider than two characters.
+
+    Once a line shows such a gap it is a table row, and a gap of about one
+    character also parts two cells: inside a cell Chinese characters touch
+    and Latin words stand a space (a third of a character) apart, while a
+    label that fills its column stands only the cells' padding away from the
+    next one. Prose, which has no wide gap, is never cut at its narrow ones.
+    """
+    pairs = list(zip(line.words, line.words[1:], strict=False))
+    sizes = [max(prev.bottom - prev.top, 1.0) for prev, _ in pairs]
+    is_row = any(w.x0 - prev.x1 > 2 * size for (prev, w), size in zip(pairs, sizes, strict=True))
+    limit = 0.8 if is_row else 2.0
     groups: list[list[_Word]] = [[line.words[0]]]
-    for prev, w in zip(line.words, line.words[1:], strict=False):
-        size = max(prev.bottom - prev.top, 1.0)
-        if w.x0 - prev.x1 > 2 * size:
+    for (prev, w), size in zip(pairs, sizes, strict=True):
+        if w.x0 - prev.x1 > limit * size:
             groups.append([w])
         else:
             groups[-1].append(w)
@@ -354,11 +418,20 @@ def _box(words: Iterable[_Word]) -> Box:
     )
 
 
-def _blocks_from_lines(lines: list[_Line], page: int) -> list[tuple[float, Block]]:
-    """Paragraphs, and ragged table rows where a line's words stand apart in columns."""
+def _blocks_from_lines(
+    lines: list[_Line], page: int, margins: tuple[float, float] = (0.0, 0.0)
+) -> list[tuple[float, Block]]:
+    """Paragraphs, and ragged table rows where a line's words stand apart in columns.
+
+    ``margins`` are the text's left and right edges on pages of this size
+    (see _margins): a line reaching the right edge runs on into the next.
+    """
     out: list[tuple[float, Block]] = []
-    right = max((ln.x1 for ln in lines), default=0.0)
-    left = min((ln.x0 for ln in lines), default=0.0)
+    right = max((ln.x1 for ln in lines), default=margins[1])
+    right = max(right, margins[1])
+    left = min((ln.x0 for ln in lines), default=margins[0])
+    if margins[1] > 0:
+        left = min(left, margins[0])
     rows: list[list[TextCell]] = []
     paragraph: list[_Line] = []
 

@@ -1,0 +1,173 @@
+"""Ruled tables on a binary page: rules by morphology, cells as the paper the rules enclose.
+
+Horizontal and vertical rules are the ink that survives an opening with a
+long thin kernel (a third of an inch: longer than any stroke of a
+character); vertical runs crossed by other ink all along are strokes of
+characters stacked across a rule, not rules. Each connected figure of rules with both directions is a table;
+its cells are the connected regions of paper inside it, so a merged cell is
+one region spanning several rows or columns. Rows and columns are the
+clustered edges of all cells, as for ruled PDF tables.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from govreport.ocr.preprocess import Image
+
+
+@dataclass(frozen=True, slots=True)
+class CellBox:
+    x0: int
+    y0: int
+    x1: int
+    y1: int
+    row: int
+    col: int
+    row_span: int
+    col_span: int
+
+
+@dataclass(frozen=True, slots=True)
+class Grid:
+    """One ruled table: its outer box, its cells, and its row and column count."""
+
+    x0: int
+    y0: int
+    x1: int
+    y1: int
+    cells: tuple[CellBox, ...]
+    n_rows: int
+    n_cols: int
+
+
+def rule_mask(binary: Image, dpi: int) -> tuple[Image, Image]:
+    """Horizontal and vertical rules (ink = 255)."""
+    length = max(15, int(dpi / 3))
+    bridge = max(2, dpi // 100)  # small breaks in a rule from noise or a faint print
+    horizontal = cv2.morphologyEx(
+        binary, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (bridge, 1))
+    )
+    horizontal = cv2.morphologyEx(
+        horizontal, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (length, 1))
+    )
+    vertical = cv2.morphologyEx(
+        binary, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (1, bridge))
+    )
+    vertical = cv2.morphologyEx(
+        vertical, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (1, length))
+    )
+    rules_h: Image = np.asarray(horizontal, dtype=np.uint8)
+    rules_v: Image = np.asarray(vertical, dtype=np.uint8)
+    return rules_h, _drop_strokes(rules_v, binary, rules_h, dpi)
+
+
+def _drop_strokes(vertical: Image, binary: Image, horizontal: Image, dpi: int) -> Image:
+    """Vertical runs that are characters' strokes, not rules, taken out of the mask.
+
+    Two characters one above the other across a thin horizontal rule (the 事
+    of one row over the 十 of the next) make a vertical run as long as a
+    short rule. A rule has paper on both sides, except where rules cross
+    it; a stroke is crossed by the character's other strokes.
+    """
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(vertical, connectivity=8)
+    side = max(2, dpi // 100)
+    others = cv2.bitwise_and(binary, cv2.bitwise_not(horizontal))
+    width = binary.shape[1]
+    for i in range(1, count):
+        x, y, w, h, _area = (int(v) for v in stats[i])
+        left = others[y : y + h, max(0, x - 1 - side) : max(0, x - 1)]
+        right = others[y : y + h, min(width, x + w + 1) : min(width, x + w + 1 + side)]
+        touched = np.zeros(h, dtype=bool)
+        if left.size:
+            touched |= left.any(axis=1)
+        if right.size:
+            touched |= right.any(axis=1)
+        if touched.mean() > 0.25:
+            vertical[labels == i] = 0
+    return vertical
+
+
+def _cluster(values: list[int], tolerance: int) -> list[float]:
+    out: list[list[int]] = []
+    for v in sorted(values):
+        if out and v - out[-1][-1] <= tolerance:
+            out[-1].append(v)
+        else:
+            out.append([v])
+    return [sum(group) / len(group) for group in out]
+
+
+def _nearest(bounds: list[float], v: float) -> int:
+    return min(range(len(bounds)), key=lambda i: abs(bounds[i] - v))
+
+
+def find_tables(binary: Image, dpi: int) -> tuple[list[Grid], Image]:
+    """The page's ruled tables, top to bottom, and the mask of all rules (to erase before OCR)."""
+    horizontal, vertical = rule_mask(binary, dpi)
+    rules = cv2.bitwise_or(horizontal, vertical)
+    # Close the corners and small gaps where rules meet.
+    joint = max(3, dpi // 50)
+    rules = cv2.dilate(rules, cv2.getStructuringElement(cv2.MORPH_RECT, (joint, joint)))
+    grids: list[Grid] = []
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(rules, connectivity=8)
+    min_side = dpi // 2
+    for i in range(1, count):
+        x, y, w, h, _area = (int(v) for v in stats[i])
+        if w < min_side or h < dpi // 4:
+            continue
+        region = labels[y : y + h, x : x + w] == i
+        if not horizontal[y : y + h, x : x + w][region].any():
+            continue
+        if not vertical[y : y + h, x : x + w][region].any():
+            continue
+        grid = _cells(np.asarray(region, dtype=np.uint8), x, y, dpi)
+        if grid is not None:
+            grids.append(grid)
+    grids.sort(key=lambda g: (g.y0, g.x0))
+    return grids, np.asarray(rules, dtype=np.uint8)
+
+
+def _cells(region: Image, ox: int, oy: int, dpi: int) -> Grid | None:
+    """The cells a figure of rules encloses (``region``: 1 on rules), in page coordinates."""
+    paper = np.asarray((region == 0).astype(np.uint8), dtype=np.uint8)
+    count, _, stats, _ = cv2.connectedComponentsWithStats(paper, connectivity=4)
+    h, w = region.shape
+    min_side = max(6, dpi // 30)
+    boxes: list[tuple[int, int, int, int]] = []
+    for i in range(1, count):
+        x, y, bw, bh, area = (int(v) for v in stats[i])
+        if x == 0 or y == 0 or x + bw >= w or y + bh >= h:
+            continue  # the paper around the table
+        if bw < min_side or bh < min_side or area < 0.6 * bw * bh:
+            continue
+        boxes.append((x + ox, y + oy, x + bw + ox, y + bh + oy))
+    if not boxes:
+        return None
+    tolerance = max(6, dpi // 20)
+    xs = _cluster([v for b in boxes for v in (b[0], b[2])], tolerance)
+    ys = _cluster([v for b in boxes for v in (b[1], b[3])], tolerance)
+    # Each boundary is the rule between two cells: a left and a right edge cluster merged.
+    cells: list[CellBox] = []
+    for x0, y0, x1, y1 in sorted(boxes, key=lambda b: (b[1], b[0])):
+        c0, c1 = _nearest(xs, x0), _nearest(xs, x1)
+        r0, r1 = _nearest(ys, y0), _nearest(ys, y1)
+        if c1 <= c0 or r1 <= r0:
+            continue
+        cells.append(CellBox(x0, y0, x1, y1, r0, c0, r1 - r0, c1 - c0))
+    if not cells:
+        return None
+    n_rows = max(c.row + c.row_span for c in cells)
+    n_cols = max(c.col + c.col_span for c in cells)
+    return Grid(
+        min(c.x0 for c in cells),
+        min(c.y0 for c in cells),
+        max(c.x1 for c in cells),
+        max(c.y1 for c in cells),
+        tuple(cells),
+        n_rows,
+        n_cols,
+    )

@@ -1,0 +1,75 @@
+"""Scanned reports as image files (PNG, JPEG, TIFF with several pages, BMP, WebP), read by OCR.
+
+Every frame of the file is a page, read by ``govreport.ocr``: ruled tables
+cell by cell, the text around them as paragraphs, each piece with
+Tesseract's confidence and its box in the image's pixels with the dpi.
+The dpi is the one the file records when it is plausible, else estimated
+from the page width as if it were A4.
+"""
+
+from __future__ import annotations
+
+import io
+import warnings
+
+import numpy as np
+from PIL import Image, ImageSequence, UnidentifiedImageError
+
+from govreport.errors import GovreportError, Reason
+from govreport.ir import Document, SourceFormat, UnreadPage
+
+# An A4 page's short side, in inches: the dpi of a scan that records none.
+_A4_SHORT_INCHES = 8.27
+_MIN_DPI, _MAX_DPI = 70, 1200
+# Images are decoded up to this many pixels per page (a 600 dpi A3 page is ~70 Mpx).
+_MAX_PIXELS = 120_000_000
+
+
+def read(content: bytes) -> Document:
+    from govreport.ocr import read_image_page  # OpenCV and Tesseract only when a scan comes
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            image = Image.open(io.BytesIO(content))
+            image.load()
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
+        raise GovreportError(
+            Reason.CORRUPT_DOCUMENT,
+            f"the image cannot be decoded ({type(exc).__name__}: {exc}); it may be truncated or damaged",
+        ) from exc
+    except (Image.DecompressionBombWarning, Image.DecompressionBombError) as exc:
+        raise GovreportError(Reason.TOO_LARGE, f"the image is too large to read ({exc})") from exc
+    document = Document(SourceFormat.IMAGE)
+    # The iterator seeks one image object from frame to frame: each is read before the next.
+    for number, frame in enumerate(ImageSequence.Iterator(image), start=1):
+        document.page_count = number
+        try:
+            if frame.width * frame.height > _MAX_PIXELS:
+                raise ValueError(f"{frame.width}x{frame.height} pixels is more than a page")
+            pixels = np.asarray(frame.convert("RGB"), dtype=np.uint8)
+            document.blocks.extend(read_image_page(pixels, number, image_dpi(frame)))
+        except (OSError, ValueError) as exc:
+            document.unread_pages.append(
+                UnreadPage(number, f"the page image cannot be decoded ({exc})")
+            )
+    if not document.blocks:
+        raise GovreportError(
+            Reason.EMPTY_DOCUMENT,
+            "no text could be read from the image (a blank or unreadable scan)",
+        )
+    return document
+
+
+def image_dpi(frame: Image.Image) -> int:
+    """The resolution the file records, or one estimated from the page width (A4)."""
+    recorded = frame.info.get("dpi")
+    if isinstance(recorded, tuple) and recorded:
+        try:
+            dpi = round(float(recorded[0]))
+        except (TypeError, ValueError):
+            dpi = 0
+        if _MIN_DPI <= dpi <= _MAX_DPI:
+            return dpi
+    estimate = round(min(frame.width, frame.height) / _A4_SHORT_INCHES)
+    return max(_MIN_DPI, min(_MAX_DPI, estimate))
