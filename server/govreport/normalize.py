@@ -97,3 +97,9 @@ _SPACE_NEAR_CJK = re.compile(
 def tighten(text: str) -> str:
     """Drops the spaces that typesetting puts next to Chinese characters ("2023 年" -> "2023年")."""
     return _SPACE_NEAR_CJK.sub("", squeeze(text))
+
+
+# A line that opens a section or a sub-part: "一、", "（一）", "第一部分", "表二".
+HEADING_MARK = re.compile(
+    r"^\s*(?:[一二三四五六七八九十]+\s*[、.．]|[（(]\s*[一二三四五六七八九十]+\s*[)）]|第[一二三四五六]部分|表[一二三四五六])"
+)

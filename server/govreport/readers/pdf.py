@@ -41,7 +41,7 @@ from govreport.ir import (
     TextCell,
     UnreadPage,
 )
-from govreport.normalize import normalize
+from govreport.normalize import HEADING_MARK, normalize
 from govreport.readers.text import PAGE_NUMBER
 
 # Lines closer than this (points) are one line; ruling lines closer than this are one edge.
@@ -54,9 +54,6 @@ _TABLE_SETTINGS = {
 }
 _CID = re.compile(r"\(cid:\d+\)")
 _MEANINGFUL = re.compile(r"[0-9A-Za-z\u4e00-\u9fff]")
-_HEADING_LIKE = re.compile(
-    r"^\s*(?:[一二三四五六七八九十]+\s*[、.．]|[（(]\s*[一二三四五六七八九十]+\s*[)）]|第[一二三四五六]部分|表[一二三四五六])"
-)
 
 
 @dataclass(slots=True)
@@ -467,7 +464,7 @@ def _blocks_from_lines(
             paragraph
             and paragraph[-1].x1 >= right - 2 * size
             and line.x0 <= left + 3 * size
-            and not _HEADING_LIKE.match(line.text)
+            and not HEADING_MARK.match(line.text)
             and line.top - paragraph[-1].bottom < 1.5 * size
         )
         if not continues:

@@ -20,7 +20,7 @@ from charset_normalizer import from_bytes
 
 from govreport.errors import GovreportError, Reason
 from govreport.ir import Block, Document, Location, Paragraph, SourceFormat, Table, TextCell
-from govreport.normalize import normalize
+from govreport.normalize import HEADING_MARK, normalize
 
 _BOMS: tuple[tuple[bytes, str], ...] = (
     (codecs.BOM_UTF8, "utf-8-sig"),
@@ -177,7 +177,6 @@ def _cell(line: _Line, span: tuple[int, int], row: int, col: int) -> TextCell:
 PAGE_NUMBER = re.compile(
     r"^\s*(?:[-—–]\s*\d{1,4}\s*[-—–]|第\s*\d{1,4}\s*页(?:\s*[，,]?\s*共\s*\d{1,4}\s*页)?|\d{1,4}\s*/\s*\d{1,4})\s*$"
 )
-_HEADING_LIKE = re.compile(r"^[一二三四五六七八九十]+[、.．]|^[（(][一二三四五六七八九十]+[)）]")
 
 
 def _continues_cell(run: list[_Line], line: _Line) -> bool:
@@ -188,7 +187,7 @@ def _continues_cell(run: list[_Line], line: _Line) -> bool:
     if sum(1 for a, b in previous.cells or [] if previous.text[a:b].strip()) != 1:
         return False
     text = line.text.strip()
-    return 0 < len(text) <= 12 and not _HEADING_LIKE.match(text)
+    return 0 < len(text) <= 12 and not HEADING_MARK.match(text)
 
 
 def _one_cell_per_line(run: list[_Line]) -> bool:
