@@ -2,6 +2,9 @@
 
     .venv/bin/python bench/run.py [--runs N] [--output docs/benchmarks.md]
 
+Then the PDF section of bench/pdf_bench.py (govreport against a naive
+pdfplumber baseline on the PDF fixtures, one core).
+
 Documents: the bundled samples (text) and, when tests/fixtures/writer.py is
 there, the HTML and DOCX documents it renders from the gold reports (every
 gold stem in every layout). Each document is extracted once untimed, then
@@ -27,6 +30,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
+sys.path.insert(0, str(ROOT / "bench"))
 
 import grpc  # noqa: E402
 from serverproc import running_server  # noqa: E402
@@ -136,6 +140,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=5, help="timed runs per document (5)")
     parser.add_argument("--output", default=str(ROOT / "docs/benchmarks.md"))
+    parser.add_argument("--pdf-runs", type=int, default=3, help="timed runs per PDF (3)")
+    parser.add_argument("--skip-pdf", action="store_true", help="leave out the PDF section")
     args = parser.parse_args(argv)
 
     docs, note = load_documents()
@@ -188,6 +194,10 @@ def main(argv: list[str] | None = None) -> int:
         lines += [f"- {f}" for f in sorted(set(failures))]
         if note:
             lines.append(f"- {note}")
+    if not args.skip_pdf:
+        import pdf_bench  # last: it pins this process to one CPU
+
+        lines += ["", *pdf_bench.section(args.pdf_runs)]
     text = "\n".join(lines) + "\n"
     output = Path(args.output)
     output.parent.mkdir(parents=True, exist_ok=True)
