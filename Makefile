@@ -4,7 +4,7 @@
 #   make demo    start a server, extract the bundled samples through it, stop it
 #   make test    pytest
 #   make lint    ruff, mypy, buf lint, buf breaking against v1 as it first landed
-#   make bench   timing table in docs/benchmarks.md
+#   make bench   timings and accuracy: docs/benchmarks.md (text, HTML, DOCX, PDF), docs/ocr-benchmarks.md (scans)
 #   make clean   generated files and caches (keeps .venv; `make distclean` removes it too)
 
 SHELL := /bin/bash
@@ -113,6 +113,7 @@ lint: setup
 
 bench: setup
 	$(BIN)/python bench/run.py
+	$(BIN)/python bench/ocr_bench.py --dpis 150,200,300
 
 clean:
 	rm -rf $(STAMPS) $(GEN_DIR) .pytest_cache .mypy_cache .ruff_cache build dist server/*.egg-info

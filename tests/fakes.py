@@ -136,6 +136,7 @@ class FakeBackend:
         report: pb.AnnualReport,
         previous: pb.AnnualReport | None = None,
         filed_year: int = 0,
+        ocr_min_confidence: float = 0.8,
     ) -> validation_pb2.ValidationReport:
         with self._lock:
             self.validate_calls.append((report.metadata.title, previous is not None, filed_year))

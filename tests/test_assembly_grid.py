@@ -56,6 +56,28 @@ def test_figures_stay_with_the_first_part_when_it_has_them() -> None:
     assert value_text(get_cell(report, f"{ROW}.total") or pb.Cell()) == "2"
 
 
+def test_label_too_short_to_match_keeps_its_figures_across_the_break() -> None:
+    """The page ends on the label's start ("1.本", no row yet) with the figures; the next page
+    starts with the label's rest and blank cells (a scan of a row LibreOffice split)."""
+    not_held = "application_handling.outcomes.unable_to_provide.not_held"
+    report = report_of(
+        grid(["（四）无法提供", "1.本", "4", "0", "1", "0", "0", "0", "5"]),
+        grid(["", "机关不掌握相关政府信息", "", "", "", "", "", "", ""]),
+    )
+    assert value_text(get_cell(report, f"{not_held}.natural_persons") or pb.Cell()) == "4"
+    assert value_text(get_cell(report, f"{not_held}.total") or pb.Cell()) == "5"
+
+
+def test_unclaimed_figures_are_not_given_to_an_unrelated_row() -> None:
+    not_held = "application_handling.outcomes.unable_to_provide.not_held"
+    report = report_of(
+        grid(["（四）无法提供", "某某", "4", "0", "1", "0", "0", "0", "5"]),
+        grid(["", "1.本机关不掌握相关政府信息", "", "", "", "", "", "", ""]),
+    )
+    cell = get_cell(report, f"{not_held}.total")
+    assert cell is not None and cell.state == pb.CELL_STATE_BLANK
+
+
 def test_absent_slot_is_missing_and_empty_cell_is_blank() -> None:
     table = Table(
         [

@@ -18,7 +18,18 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
-from fixtures.scans import Judgement, Scan, judge, scan_pdf, source_pdfs, to_image, to_tiff
+from fixtures.scans import (
+    SEAL_BLUE,
+    Judgement,
+    Scan,
+    judge,
+    scan_pdf,
+    source_pdfs,
+    to_image,
+    to_pdf,
+    to_tiff,
+    with_scanned_pages,
+)
 from fixtures.writer import Gold
 from PIL import Image
 
@@ -33,9 +44,8 @@ from govreport.paths import iter_cells
 from govreport.settings import Settings
 from govreport.v1 import report_pb2, service_pb2
 
-pytestmark = pytest.mark.skipif(
-    shutil.which("tesseract") is None or shutil.which("soffice") is None,
-    reason="OCR tests need tesseract-ocr (+chi-sim) and LibreOffice",
+assert shutil.which("tesseract") and shutil.which("soffice"), (
+    "the OCR tests need tesseract-ocr (+chi-sim) and LibreOffice: run `make system-deps`"
 )
 
 STEMS = ("synthetic_2021", "000_920faedf84c991f1")
@@ -107,6 +117,47 @@ def test_cells_carry_pixel_provenance_and_confidence(
             assert cell.provenance.locator.startswith(f"page[{cell.provenance.page}]/table[")
 
 
+def test_scanned_pdf_is_read_by_ocr(
+    pdfs: dict[str, tuple[Path, Gold]], scans: dict[tuple[str, int], list[Image.Image]]
+) -> None:
+    """An image-only PDF (a scanner's "scan to PDF", seal and skew): every page goes to OCR,
+    rendered at the scan's own dpi."""
+    gold = pdfs["synthetic_2021"][1]
+    pages = scans[("synthetic_2021", 200)]
+    extraction = convert(to_pdf(pages, 200), "scanned.pdf")
+    assert extraction.document.format == service_pb2.DOCUMENT_FORMAT_PDF
+    assert list(extraction.document.unread_pages) == []
+    judgement = judge(extraction, gold, THRESHOLD)
+    assert judgement.checked >= 190
+    assert judgement.accuracy >= MIN_ACCURACY, "\n".join(judgement.wrong)
+    assert not judgement.unflagged, "\n".join(judgement.unflagged)
+    boxes = {
+        (p.cell.provenance.box.unit, p.cell.provenance.box.dpi)
+        for p in iter_cells(extraction.report)
+        if p.cell.state == report_pb2.CELL_STATE_NUMBER and not p.cell.derived
+    }
+    assert boxes == {(report_pb2.COORDINATE_UNIT_PIXELS, 200)}
+
+
+def test_mixed_pdf_reads_text_pages_and_ocrs_the_scanned_one(
+    pdfs: dict[str, tuple[Path, Gold]],
+) -> None:
+    """A digital PDF with one page (the one holding most of 三) swapped for a 300 dpi scan."""
+    from goldcheck import compare
+
+    pdf, gold = pdfs["synthetic_2021"]
+    extraction = convert(with_scanned_pages(pdf, {2}, Scan(dpi=300, seed=1)), "mixed.pdf")
+    assert list(extraction.document.unread_pages) == []
+    assert compare(extraction.report, [c._asdict() for c in gold.cells]) == []
+    units = {
+        p.cell.provenance.page: (p.cell.provenance.box.unit, p.cell.provenance.box.dpi)
+        for p in iter_cells(extraction.report)
+        if p.cell.state == report_pb2.CELL_STATE_NUMBER and not p.cell.derived
+    }
+    assert units[2] == (report_pb2.COORDINATE_UNIT_PIXELS, 300)
+    assert {u for page, u in units.items() if page != 2} == {(report_pb2.COORDINATE_UNIT_POINTS, 0)}
+
+
 def test_single_page_formats_are_read_as_images(
     scans: dict[tuple[str, int], list[Image.Image]],
 ) -> None:
@@ -128,6 +179,23 @@ def test_page_on_its_side_is_turned_upright(pdfs: dict[str, tuple[Path, Gold]]) 
     blocks = read_image_page(np.asarray(page), 1, 200)
     texts = {c.text for b in blocks if isinstance(b, Table) for row in b.rows for c in row}
     assert {"120", "35", "行政许可"} <= texts
+
+
+def test_upside_down_page_is_turned_upright(pdfs: dict[str, tuple[Path, Gold]]) -> None:
+    pdf, _ = pdfs["synthetic_2021"]
+    page = scan_pdf(pdf, Scan(dpi=200, seed=3, seal=False, turn=180))[0]
+    blocks = read_image_page(np.asarray(page), 1, 200)
+    texts = {c.text for b in blocks if isinstance(b, Table) for row in b.rows for c in row}
+    assert {"120", "35", "行政许可"} <= texts
+
+
+def test_blue_seal_over_the_table_is_read_through(pdfs: dict[str, tuple[Path, Gold]]) -> None:
+    """A blue seal stamped over 三 (and the signature): the report still reads to its gold."""
+    pdf, gold = pdfs["synthetic_2021"]
+    pages = scan_pdf(pdf, Scan(dpi=300, seed=4, seal_colour=SEAL_BLUE))
+    judgement = judge(convert(to_tiff(pages, 300), "blue.tif"), gold, THRESHOLD)
+    assert judgement.accuracy >= MIN_ACCURACY, "\n".join(judgement.wrong)
+    assert not judgement.unflagged, "\n".join(judgement.unflagged)
 
 
 def test_seal_colour_is_dropped_and_print_beneath_kept() -> None:

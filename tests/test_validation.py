@@ -183,3 +183,43 @@ def test_c2_missing_section() -> None:
 
 def test_c3_fee_statement_present_in_002() -> None:
     assert rule_findings(validate(seed_report("002")), "C3") == []
+
+
+def as_scanned(report: pb.AnnualReport, confidence: float = 0.95) -> None:
+    """Every set cell as if read by OCR at 300 dpi with the given confidence."""
+    from govreport.paths import iter_cells
+
+    for placed in iter_cells(report):
+        placed.cell.provenance.box.unit = pb.COORDINATE_UNIT_PIXELS
+        placed.cell.provenance.box.dpi = 300
+        placed.cell.confidence = confidence
+
+
+def test_q1_flags_low_confidence_ocr_cells_only() -> None:
+    report = seed_report("001")
+    assert "Q1" not in validate(report).rules_checked  # a text source: no OCR cell
+    as_scanned(report)
+    doubtful = "application_handling.new_applications.commercial_enterprises"
+    ensure_cell(report, doubtful).confidence = 0.42
+    validation = validate(report, ocr_min_confidence=0.8)
+    assert "Q1" in validation.rules_checked
+    found = rule_findings(validation, "Q1")
+    assert [f.cells for f in found] == [[doubtful]]
+    assert found[0].severity == vpb.SEVERITY_WARNING
+    assert "0.42" in found[0].message_en
+    assert rule_findings(validate(report, ocr_min_confidence=0.4), "Q1") == []
+
+
+def test_broken_sum_on_a_scan_points_at_the_least_confident_cell() -> None:
+    report = seed_report("001")
+    as_scanned(report)
+    misread = "application_handling.new_applications.natural_persons"
+    set_count(report, misread, 9)  # 7 read as 9: the row's total no longer adds up
+    ensure_cell(report, misread).confidence = 0.61
+    found = rule_findings(validate(report), "R2")
+    assert len(found) == 1
+    assert list(found[0].suspect_cells) == [misread]
+    # On a text source nothing is pointed at: the numbers were not guessed from pixels.
+    plain = seed_report("001")
+    set_count(plain, misread, 9)
+    assert [list(f.suspect_cells) for f in rule_findings(validate(plain), "R2")] == [[]]

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from govreport import readers
 from govreport.assembly import assemble
 from govreport.ir import SourceFormat
+from govreport.settings import OCR_MIN_CONFIDENCE
 from govreport.template import Version
 from govreport.v1 import report_pb2, service_pb2, validation_pb2
 from govreport.validation import validate
@@ -32,14 +33,17 @@ class ConvertOptions:
     filed_year: int = 0
     template_version: Version | None = None
     skip_validation: bool = False
+    ocr_min_confidence: float = OCR_MIN_CONFIDENCE  # settings.py: GOVREPORT_OCR_MIN_CONFIDENCE
 
     @classmethod
-    def from_proto(cls, options: service_pb2.ExtractOptions) -> ConvertOptions:
+    def from_proto(
+        cls, options: service_pb2.ExtractOptions, ocr_min_confidence: float = OCR_MIN_CONFIDENCE
+    ) -> ConvertOptions:
         version = {
             report_pb2.TEMPLATE_VERSION_2019: Version.V2019,
             report_pb2.TEMPLATE_VERSION_2021: Version.V2021,
         }.get(options.template_version)
-        return cls(options.filed_year, version, options.skip_validation)
+        return cls(options.filed_year, version, options.skip_validation, ocr_min_confidence)
 
 
 def convert(
@@ -53,7 +57,11 @@ def convert(
     validation = (
         validation_pb2.ValidationReport()
         if options.skip_validation
-        else validate(report, filed_year=options.filed_year)
+        else validate(
+            report,
+            filed_year=options.filed_year,
+            ocr_min_confidence=options.ocr_min_confidence,
+        )
     )
     info = service_pb2.DocumentInfo(
         format=_FORMAT_ENUM[document.format],

@@ -57,7 +57,7 @@ SERVICE_NAME: str = service_pb2.DESCRIPTOR.services_by_name["ReportExtractor"].f
 
 ConvertFn = Callable[[bytes, str, ConvertOptions], service_pb2.Extraction]
 ValidateFn = Callable[
-    [report_pb2.AnnualReport, report_pb2.AnnualReport | None, int],
+    [report_pb2.AnnualReport, report_pb2.AnnualReport | None, int, float],
     validation_pb2.ValidationReport,
 ]
 
@@ -235,7 +235,11 @@ class ReportExtractorServicer(service_pb2_grpc.ReportExtractorServicer):
         if len(content) > limit:
             raise too_large(len(content), limit, filename)
         convert = self._convert_fn or convert_module.convert
-        return convert(content, filename, ConvertOptions.from_proto(options))
+        return convert(
+            content,
+            filename,
+            ConvertOptions.from_proto(options, self._settings.ocr_min_confidence),
+        )
 
     def batch_item(
         self, request: service_pb2.ExtractBatchRequest
@@ -306,7 +310,9 @@ class ReportExtractorServicer(service_pb2_grpc.ReportExtractorServicer):
         )
         validate = self._validate_fn or validation_module.validate
         try:
-            findings = validate(request.report, previous, request.filed_year)
+            findings = validate(
+                request.report, previous, request.filed_year, self._settings.ocr_min_confidence
+            )
         except Exception as exc:
             _abort(context, as_govreport_error(exc, "Validate"))
         return service_pb2.ValidateResponse(validation=findings)

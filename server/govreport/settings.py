@@ -31,6 +31,8 @@ MiB = 1024 * KiB
 GiB = 1024 * MiB
 
 ENV_PREFIX = "GOVREPORT_"
+# The default of ocr_min_confidence, also where no Settings object is at hand (convert()).
+OCR_MIN_CONFIDENCE = 0.8
 
 _SIZE = re.compile(r"^\s*(\d+)\s*([KMG]i?B?|B)?\s*$", re.IGNORECASE)
 _UNITS = {"": 1, "B": 1, "K": KiB, "M": MiB, "G": GiB}
@@ -52,7 +54,7 @@ class Settings:
     log_level: str = "INFO"
     # A cell read by OCR below this confidence is not to be trusted without a look (every
     # wrong figure on the simulated scans of tests/test_ocr.py is below it or breaks a sum).
-    ocr_min_confidence: float = 0.8
+    ocr_min_confidence: float = OCR_MIN_CONFIDENCE
 
     def __post_init__(self) -> None:
         if not 0 <= self.port <= 65535:

@@ -482,6 +482,12 @@ RULES: tuple[Rule, ...] = (
         "2021年版第六部分应说明信息处理费收取情况",
         "Section 六 of a 2021-template report states the information processing fees",
     ),
+    Rule(
+        "Q1",
+        "warning",
+        "OCR识别置信度低的单元格需人工核对",
+        "A cell read by OCR with low confidence needs a human check",
+    ),
 )
 
 # ---------------------------------------------------------------- the two templates

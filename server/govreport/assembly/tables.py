@@ -9,6 +9,7 @@ across lines until the next label.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from itertools import combinations
 
@@ -34,14 +35,28 @@ class _Hit:
     values: list[TextCell] = field(default_factory=list)
 
 
-def _rows_of(blocks: list[Block]) -> list[tuple[list[TextCell], bool]]:
-    """Every row of cells in the section, with whether it comes from a real grid."""
-    out: list[tuple[list[TextCell], bool]] = []
-    for block in blocks:
+@dataclass(slots=True)
+class _SourceRow:
+    cells: list[TextCell]
+    grid: bool  # from a real grid (HTML, DOCX, ruled PDF or scan)
+    table: int  # which block it comes from
+    first: bool  # the block's first row
+    last: bool  # the block's last row
+
+
+def _rows_of(blocks: list[Block]) -> list[_SourceRow]:
+    """Every row of cells in the section, with where it stands."""
+    out: list[_SourceRow] = []
+    for index, block in enumerate(blocks):
         if isinstance(block, Paragraph):
-            out.append(([TextCell(block.text, block.location, block.confidence)], False))
+            cell = TextCell(block.text, block.location, block.confidence)
+            out.append(_SourceRow([cell], False, index, True, True))
         else:
-            out.extend((block.own_cells(i), block.grid) for i in range(len(block.rows)))
+            count = len(block.rows)
+            out.extend(
+                _SourceRow(block.own_cells(i), block.grid, index, i == 0, i == count - 1)
+                for i in range(count)
+            )
     return out
 
 
@@ -59,7 +74,9 @@ def _collect(
     hits: list[_Hit] = []
     current: _Hit | None = None
     group = ""
-    for cells, grid in _rows_of(blocks):
+    orphan: _Orphan | None = None  # figures of a grid row no label claimed
+    for source in _rows_of(blocks):
+        cells, grid = source.cells, source.grid
         if grid:
             # A grid row's values never run into the next row, except the rest of a row that a
             # page break cut: its label's tail, then the figures the first part lacked.
@@ -67,6 +84,7 @@ def _collect(
         else:
             while cells and _is_blank(cells[0]):
                 cells = cells[1:]  # indentation and empty label columns
+        hits_before = len(hits)
         for cell in cells:
             text = cell.text
             row = matcher.match(text, group) if text.strip() else None
@@ -86,7 +104,46 @@ def _collect(
                 current = None
                 continue
             current.values.append(cell)
+        if grid and len(hits) == hits_before:
+            orphan = _Orphan.of(cells) if source.last else None
+        elif grid and orphan is not None and source.first and len(hits) > hits_before:
+            _take_orphan(hits[-1], orphan, matcher, group)
+            orphan = None
+        else:
+            orphan = None
     return hits
+
+
+_FIGURE = re.compile(r"^[\d\s.,+\-/—–]*$")
+
+
+@dataclass(slots=True)
+class _Orphan:
+    """The last row of a grid that no label claimed: a label's start too short to match
+    ("1.本") and the row's figures, when a page break cut the label."""
+
+    label: str
+    values: list[TextCell]
+
+    @classmethod
+    def of(cls, cells: list[TextCell]) -> _Orphan | None:
+        labels = [i for i, c in enumerate(cells) if c.text.strip() and not _FIGURE.match(c.text)]
+        if not labels or labels[-1] == len(cells) - 1:
+            return None
+        values = cells[labels[-1] + 1 :]
+        if not any(c.text.strip() for c in values):
+            return None
+        return cls(cells[labels[-1]].text, values)
+
+
+def _take_orphan(hit: _Hit, orphan: _Orphan, matcher: RowMatcher, group: str) -> None:
+    """The first row of the next page's grid gives the label's rest with blank cells: the
+    figures are the orphan's, when the two halves of the label make the row's name."""
+    if not hit.grid or hit.row.group_row or any(c.text.strip() for c in hit.values):
+        return
+    if matcher.match(orphan.label + hit.label.text, group) is not hit.row:
+        return
+    hit.values = orphan.values
 
 
 def _broken_row_rest(last: _Hit, cells: list[TextCell]) -> _Hit | None:
@@ -237,7 +294,8 @@ def read_review(blocks: list[Block], tpl: Template) -> dict[str, Filled]:
         return labelled
     columns = [c for row in rows for c in row.columns]
     figures: list[TextCell] = []
-    for cells, grid in _rows_of(blocks):
+    for source in _rows_of(blocks):
+        cells, grid = source.cells, source.grid
         filled = [c for c in cells if c.text.strip()]
         if not all(_looks_like_value(c, columns[0]) for c in filled):
             continue

@@ -8,8 +8,9 @@ flattened text. Every block keeps its page and box in PDF points, with y
 measured from the top of the page.
 
 Pages whose text layer cannot be trusted (none at all, glyph codes without
-a Unicode map, or only a page number over a scanned image) are listed as
-unread with the reason, for OCR to fill in; nothing is guessed from them.
+a Unicode map, or only a page number over a scanned image) are read by OCR
+instead (pdf_scan.py); nothing is guessed from their text layer. A page
+OCR cannot read either is listed as unread, with the reason.
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ from govreport.ir import (
     UnreadPage,
 )
 from govreport.normalize import HEADING_MARK, normalize
+from govreport.readers.pdf_scan import read_scanned_pages
 from govreport.readers.text import PAGE_NUMBER
 
 # Lines closer than this (points) are one line; ruling lines closer than this are one edge.
@@ -131,6 +133,7 @@ def read(content: bytes) -> Document:
             raise GovreportError(Reason.EMPTY_DOCUMENT, "the PDF has no pages")
         document = Document(SourceFormat.PDF, page_count=len(pages), hints=_hints(pdf.metadata))
         read_pages: list[_PageText] = []
+        problems: dict[int, str] = {}
         for page in pages:
             try:
                 text, problem = _read_page(page)
@@ -144,17 +147,29 @@ def read(content: bytes) -> Document:
             if text is not None:
                 read_pages.append(text)
             if problem:
-                document.unread_pages.append(UnreadPage(page.page_number, problem))
-        margins = _margins(read_pages)
-        for text in read_pages:
-            placed = text.tables + _blocks_from_lines(text.lines, text.number, margins[text.size])
-            placed.sort(key=lambda item: item[0])
-            document.blocks.extend(block for _, block in placed)
+                problems[page.page_number] = problem
+    by_page: dict[int, list[Block]] = {}
+    margins = _margins(read_pages)
+    for text in read_pages:
+        placed = text.tables + _blocks_from_lines(text.lines, text.number, margins[text.size])
+        placed.sort(key=lambda item: item[0])
+        by_page[text.number] = [block for _, block in placed]
+    if problems:
+        for number, scanned in read_scanned_pages(content, sorted(problems)).items():
+            if scanned.blocks:
+                by_page[number] = scanned.blocks
+            else:
+                reason = problems[number]
+                if scanned.problem:
+                    reason = f"{reason.removesuffix(': needs OCR')}; {scanned.problem}"
+                document.unread_pages.append(UnreadPage(number, reason))
+    for number in sorted(by_page):
+        document.blocks.extend(by_page[number])
     if not any(document.blocks):
         reasons = "; ".join(f"page {p.page}: {p.reason}" for p in document.unread_pages[:3])
         raise GovreportError(
             Reason.EMPTY_DOCUMENT,
-            f"the PDF has no usable text layer on any page ({reasons}); scanned reports need OCR",
+            f"nothing could be read from the PDF, neither a text layer nor by OCR ({reasons})",
         )
     return document
 

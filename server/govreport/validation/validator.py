@@ -3,21 +3,30 @@
 from __future__ import annotations
 
 from govreport.paths import report_version
+from govreport.settings import OCR_MIN_CONFIDENCE
 from govreport.template import template
 from govreport.v1 import report_pb2 as pb
 from govreport.v1 import validation_pb2 as vpb
 from govreport.validation.cross_year import check_cross_year
 from govreport.validation.document_rules import DOCUMENT_CHECKS
+from govreport.validation.ocr_rules import check_ocr_confidence, has_ocr_cells, point_at_suspects
 from govreport.validation.table_rules import TABLE_CHECKS
 
 
 def validate(
-    report: pb.AnnualReport, previous: pb.AnnualReport | None = None, filed_year: int = 0
+    report: pb.AnnualReport,
+    previous: pb.AnnualReport | None = None,
+    filed_year: int = 0,
+    ocr_min_confidence: float = OCR_MIN_CONFIDENCE,
 ) -> vpb.ValidationReport:
     tpl = template(report_version(report))
     findings: list[vpb.Finding] = []
     for table_check in TABLE_CHECKS:
         findings.extend(table_check(report, tpl))
+    scanned = has_ocr_cells(report, tpl)
+    if scanned:
+        point_at_suspects(findings, report, tpl)
+        findings.extend(check_ocr_confidence(report, tpl, ocr_min_confidence))
     for document_check in DOCUMENT_CHECKS:
         findings.extend(document_check(report, tpl, filed_year))
     if previous is not None:
@@ -32,5 +41,7 @@ def validate(
         checks += ["C3"]
     if previous is not None:
         checks += ["R7", "R7a"]
+    if scanned:
+        checks += ["Q1"]
     out.rules_checked.extend(sorted(checks))
     return out

@@ -1,0 +1,101 @@
+"""PDF pages without a usable text layer (scans), rendered with pypdfium2 and read by OCR.
+
+pdfplumber (readers/pdf.py) decides which pages need this; here each such
+page is rendered at ``RENDER_DPI`` (pypdfium2 takes milliseconds a page,
+pdftoppm about half a second) and handed to the same OCR page reader as an
+image file. Cell boxes are then in pixels of that rendering, with its dpi.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from govreport.ir import Block
+
+if TYPE_CHECKING:
+    import pypdfium2 as pdfium
+
+# The dpi the OCR is tuned and measured at (docs/ocr-benchmarks.md).
+RENDER_DPI = 300
+# A page is rendered at a lower dpi rather than over this many pixels (an A4 page at 300 dpi
+# is 8.7 Mpx, A3 17 Mpx): a page declared 50,000 pt wide must not take gigabytes.
+MAX_PIXELS = 40_000_000
+# Below this dpi a page is too big to read, not worth a guess.
+MIN_DPI = 100
+
+
+@dataclass(frozen=True, slots=True)
+class ScanResult:
+    blocks: list[Block]
+    problem: str | None  # why the page stays unread, when it does
+
+
+def read_scanned_pages(content: bytes, numbers: Iterable[int]) -> dict[int, ScanResult]:
+    """OCR of the given 1-based pages of the PDF."""
+    import pypdfium2 as pdfium  # rendering only when a scanned page comes
+
+    from govreport.ocr import read_image_page
+
+    out: dict[int, ScanResult] = {}
+    try:
+        document = pdfium.PdfDocument(content)
+    except pdfium.PdfiumError as exc:
+        return {n: ScanResult([], f"the page cannot be rendered for OCR ({exc})") for n in numbers}
+    try:
+        for number in numbers:
+            try:
+                page = document[number - 1]
+            except pdfium.PdfiumError as exc:
+                out[number] = ScanResult([], f"the page cannot be rendered for OCR ({exc})")
+                continue
+            try:
+                width, height = page.get_size()  # points
+                dpi = min(render_dpi(width, height), scan_dpi(page) or RENDER_DPI)
+                if dpi < MIN_DPI:
+                    out[number] = ScanResult(
+                        [],
+                        f"the page is too large to render for OCR ({width:.0f} x {height:.0f} pt)",
+                    )
+                    continue
+                bitmap = page.render(scale=dpi / 72)
+                pixels = np.asarray(bitmap.to_pil().convert("RGB"), dtype=np.uint8)
+                blocks = read_image_page(pixels, number, dpi)
+            finally:
+                page.close()
+            out[number] = ScanResult(
+                blocks, None if blocks else "a scanned page, but OCR found no text on it"
+            )
+    finally:
+        document.close()
+    return out
+
+
+def scan_dpi(page: pdfium.PdfPage) -> int | None:
+    """The resolution of the scan filling the page, if one does: rendering above it adds
+    pixels but no detail, and the OCR is measured on scans at their own dpi."""
+    import pypdfium2.raw as pdfium_c
+
+    page_area = page.get_width() * page.get_height()
+    best: tuple[float, int] | None = None
+    for obj in page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_IMAGE], max_depth=2):
+        left, bottom, right, top = obj.get_bounds()
+        area = (right - left) * (top - bottom)
+        if area < 0.5 * page_area or right <= left:
+            continue
+        width_px, _ = obj.get_px_size()  # type: ignore[attr-defined]
+        dpi = round(width_px / ((right - left) / 72))
+        if best is None or area > best[0]:
+            best = (area, dpi)
+    return max(MIN_DPI, best[1]) if best else None
+
+
+def render_dpi(width_pt: float, height_pt: float) -> int:
+    """RENDER_DPI, or less when the page would be over MAX_PIXELS."""
+    pixels = width_pt * height_pt * (RENDER_DPI / 72) ** 2
+    if pixels <= MAX_PIXELS:
+        return RENDER_DPI
+    return int(RENDER_DPI * (MAX_PIXELS / pixels) ** 0.5)

@@ -1,0 +1,63 @@
+"""Cells read by OCR: flagging the doubtful ones (Q1) and pointing at the likely culprit of a sum.
+
+A cell was read by OCR when its box is in pixels. Tesseract's confidence is
+a weak signal on its own, so the sums help: a broken R1–R4 finding on a
+scanned report names, among its cells, the ones read with the lowest
+confidence as the ones to check first (``Finding.suspect_cells``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+
+from govreport.paths import iter_cells, value_text
+from govreport.template import Template
+from govreport.v1 import report_pb2 as pb
+from govreport.v1 import validation_pb2 as vpb
+from govreport.validation.findings import finding, label_of
+
+_SUM_RULES = frozenset({"R1", "R2", "R3", "R3a", "R4"})
+
+
+def read_by_ocr(cell: pb.Cell) -> bool:
+    return cell.provenance.box.unit == pb.COORDINATE_UNIT_PIXELS
+
+
+def check_ocr_confidence(
+    report: pb.AnnualReport, tpl: Template, threshold: float
+) -> Iterator[vpb.Finding]:
+    """Q1: one finding per cell read by OCR whose confidence is under ``threshold``."""
+    for placed in iter_cells(report, tpl):
+        cell = placed.cell
+        if not read_by_ocr(cell) or cell.derived or cell.confidence >= threshold:
+            continue
+        found = value_text(cell) or cell.raw_text
+        where = label_of(placed.path)
+        yield finding(
+            "Q1",
+            [placed.path],
+            "",
+            found,
+            f"{where}：OCR识别置信度 {cell.confidence:.2f}，低于 {threshold:.2f}，请对照原件核对",
+            f"{where}: read by OCR with confidence {cell.confidence:.2f}, under "
+            f"{threshold:.2f}; check it against the source",
+        )
+
+
+def has_ocr_cells(report: pb.AnnualReport, tpl: Template) -> bool:
+    return any(read_by_ocr(p.cell) for p in iter_cells(report, tpl))
+
+
+def point_at_suspects(
+    findings: Iterable[vpb.Finding], report: pb.AnnualReport, tpl: Template
+) -> None:
+    """Fills ``suspect_cells`` of broken sums whose cells were read by OCR."""
+    cells = {p.path: p.cell for p in iter_cells(report, tpl)}
+    for found in findings:
+        if found.rule_id not in _SUM_RULES:
+            continue
+        scanned = [path for path in found.cells if path in cells and read_by_ocr(cells[path])]
+        if not scanned:
+            continue
+        lowest = min(cells[path].confidence for path in scanned)
+        found.suspect_cells.extend(p for p in scanned if cells[p].confidence <= lowest + 1e-6)
