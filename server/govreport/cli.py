@@ -29,6 +29,7 @@ import sys
 import time
 import traceback
 from collections.abc import Iterator, Sequence
+from pathlib import Path
 from typing import Any
 
 import grpc
@@ -37,8 +38,8 @@ from google.rpc import error_details_pb2
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_status import rpc_status
 
+from govreport import batch, export, progress, render
 from govreport import convert as convert_module
-from govreport import render
 from govreport import validation as validation_module
 from govreport.convert import ConvertOptions
 from govreport.errors import GovreportError
@@ -179,9 +180,16 @@ def cmd_extract(args: argparse.Namespace) -> int:
         settings = _settings()
     except Failure as failure:
         return _report("extract", failure)
+    args.files = batch.expand(args.files)
+    if not args.files:
+        return _report(
+            "extract", Failure("NO_DOCUMENTS", "no documents found in the given folders")
+        )
+    if args.out:
+        return cmd_extract_many(args, settings)
     several = len(args.files) > 1
     options = service_pb2.ExtractOptions(filed_year=args.filed_year)
-    channel = _channel(args.server, settings) if args.server else None
+    channel = _channel(args.server.split(",")[0], settings) if args.server else None
     stub = service_pb2_grpc.ReportExtractorStub(channel) if channel else None
     worst = EXIT_OK
     printed = 0
@@ -213,6 +221,76 @@ def cmd_extract(args: argparse.Namespace) -> int:
         if channel is not None:
             channel.close()
     return worst
+
+
+def cmd_extract_many(args: argparse.Namespace, settings: Settings) -> int:
+    """``extract --out``: every document in parallel, one outcome each, written as tables."""
+    out = Path(args.out)
+    if out.suffix.lower() not in export.FORMATS:
+        return _report(
+            "extract", Failure("INVALID_ARGUMENT", f"--out must end in {', '.join(export.FORMATS)}")
+        )
+    addresses = [a.strip() for a in (args.server or "").split(",") if a.strip()]
+    channels = [_channel(a, settings) for a in addresses]
+    outcomes: list[batch.Outcome] = []
+    try:
+        with progress.Bar(len(args.files), enabled=args.progress) as bar:
+            if channels:
+                stream = batch.run_remote(args.files, channels, args.timeout, args.filed_year)
+            else:
+                stream = batch.run_local(args.files, args.workers or _cpus(), args.filed_year)
+            for outcome in stream:
+                outcomes.append(outcome)
+                bar.advance(ok=outcome.ok)
+                if not outcome.ok:
+                    _report(outcome.path, Failure(outcome.reason, outcome.message))
+        if channels:
+            stub = service_pb2_grpc.ReportExtractorStub(channels[0])
+            pairs = batch.check_across_years(outcomes, _remote_validate(stub, args.timeout))
+        else:
+            pairs = batch.check_across_years(
+                outcomes, lambda report, previous: validation_module.validate(report, previous)
+            )
+    except Failure as failure:
+        return _report("extract", failure)
+    finally:
+        for channel in channels:
+            channel.close()
+    written = export.write(outcomes, out)
+    failed = sum(1 for o in outcomes if not o.ok)
+    print(
+        f"{PROG}: {len(outcomes)} documents, {failed} failed, {pairs} year-to-year pairs "
+        f"checked; wrote {', '.join(str(p) for p in written)}",
+        file=sys.stderr,
+    )
+    if failed:
+        return EXIT_UNREADABLE
+    has_errors = any(
+        o.extraction is not None
+        and (
+            _has_errors(o.extraction.validation)
+            or any(f.severity == validation_pb2.SEVERITY_ERROR for f in o.cross_year)
+        )
+        for o in outcomes
+    )
+    return EXIT_FINDINGS if has_errors else EXIT_OK
+
+
+def _cpus() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+def _remote_validate(stub: service_pb2_grpc.ReportExtractorStub, timeout: float) -> batch.Validate:
+    def validate(
+        report: report_pb2.AnnualReport, previous: report_pb2.AnnualReport
+    ) -> validation_pb2.ValidationReport:
+        request = service_pb2.ValidateRequest(report=report, previous_year_report=previous)
+        try:
+            return stub.Validate(request, timeout=timeout).validation
+        except grpc.RpcError as err:
+            raise rpc_failure(err) from err
+
+    return validate
 
 
 # ---------------------------------------------------------------- validate
@@ -376,9 +454,28 @@ def build_parser() -> argparse.ArgumentParser:
         )
 
     extract = commands.add_parser("extract", help="extract and validate documents")
-    extract.add_argument("files", nargs="+", metavar="FILE")
-    server_option(extract, "use this server instead of extracting in-process")
+    extract.add_argument("files", nargs="+", metavar="FILE_OR_DIR")
+    server_option(
+        extract,
+        "use this server instead of extracting in-process; with --out, several "
+        "(HOST:PORT,HOST:PORT) share the documents",
+    )
     extract.add_argument("--format", choices=render.FORMATS, default="table")
+    extract.add_argument(
+        "--out",
+        metavar="RESULTS.{csv,jsonl,xlsx}",
+        help="write one row per document (and .cells/.findings tables) instead of printing; "
+        "documents run in parallel and a failed one gets an error row",
+    )
+    extract.add_argument(
+        "--workers", type=int, default=0, metavar="N", help="with --out: processes (the CPUs)"
+    )
+    extract.add_argument(
+        "--progress",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="with --out: a progress bar on stderr (default: when stderr is a terminal)",
+    )
     extract.add_argument(
         "--filed-year", type=int, default=0, metavar="N", help="the year filed under (rule R9)"
     )
