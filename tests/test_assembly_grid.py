@@ -68,6 +68,16 @@ def test_label_too_short_to_match_keeps_its_figures_across_the_break() -> None:
     assert value_text(get_cell(report, f"{not_held}.total") or pb.Cell()) == "5"
 
 
+def test_label_rest_that_names_the_row_itself_does_not_blank_its_figures() -> None:
+    """ "1.申请人无正当理由逾" + figures, then the next page: "期不补正、…申请" and blanks."""
+    row = "application_handling.outcomes.other_handling.not_corrected_in_time"
+    report = report_of(
+        grid(["（六）其他处理", "1.申请人无正当理由逾", "2", "0", "0", "0", "0", "0", "2"]),
+        grid(["", "期不补正、行政机关不再处理其政府信息公开申请", "", "", "", "", "", "", ""]),
+    )
+    assert value_text(get_cell(report, f"{row}.total") or pb.Cell()) == "2"
+
+
 def test_unclaimed_figures_are_not_given_to_an_unrelated_row() -> None:
     not_held = "application_handling.outcomes.unable_to_provide.not_held"
     report = report_of(

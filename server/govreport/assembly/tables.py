@@ -16,6 +16,7 @@ from itertools import combinations
 from govreport.assembly.labels import BlockMatcher, RowMatcher, continues_label, is_header
 from govreport.assembly.values import Value, parse_value
 from govreport.ir import Block, Paragraph, TextCell
+from govreport.normalize import label_key
 from govreport.template import Column, Kind, Row, Template
 
 
@@ -85,9 +86,20 @@ def _collect(
             while cells and _is_blank(cells[0]):
                 cells = cells[1:]  # indentation and empty label columns
         hits_before = len(hits)
+        claimed: set[int] = set()  # cells of this row that named a template row
         for cell in cells:
             text = cell.text
             row = matcher.match(text, group) if text.strip() else None
+            if row is not None:
+                claimed.add(id(cell))
+            if row is not None and _continues_last(hits, row, source):
+                # The rest of a label a page break cut, itself enough to name the row: the
+                # figures stay with the part that has them.
+                last = hits[-1]
+                current = None if any(c.text.strip() for c in last.values) else last
+                if current is not None:
+                    current.values = []
+                continue
             if row is not None:
                 current = _Hit(row, cell, grid)
                 hits.append(current)
@@ -104,11 +116,11 @@ def _collect(
                 current = None
                 continue
             current.values.append(cell)
-        if grid and len(hits) == hits_before:
-            orphan = _Orphan.of(cells) if source.last else None
-        elif grid and orphan is not None and source.first and len(hits) > hits_before:
+        if grid and orphan is not None and source.first and len(hits) > hits_before:
             _take_orphan(hits[-1], orphan, matcher, group)
             orphan = None
+        elif grid and source.last:
+            orphan = _Orphan.of(cells, claimed, hits[-1] if hits else None)
         else:
             orphan = None
     return hits
@@ -117,23 +129,30 @@ def _collect(
 _FIGURE = re.compile(r"^[\d\s.,+\-/—–]*$")
 
 
+def _continues_last(hits: list[_Hit], row: Row, source: _SourceRow) -> bool:
+    return bool(hits and source.grid and source.first and hits[-1].grid and hits[-1].row is row)
+
+
 @dataclass(slots=True)
 class _Orphan:
-    """The last row of a grid that no label claimed: a label's start too short to match
-    ("1.本") and the row's figures, when a page break cut the label."""
+    """The figures at the end of a grid's last row whose label (the text just before them) no
+    template row claimed: "1.本" + figures, the label cut by a page break. ``owner`` is the hit
+    the figures were given to meanwhile (the row's group label, if any)."""
 
     label: str
     values: list[TextCell]
+    owner: _Hit | None
 
     @classmethod
-    def of(cls, cells: list[TextCell]) -> _Orphan | None:
+    def of(cls, cells: list[TextCell], claimed: set[int], last: _Hit | None) -> _Orphan | None:
         labels = [i for i, c in enumerate(cells) if c.text.strip() and not _FIGURE.match(c.text)]
-        if not labels or labels[-1] == len(cells) - 1:
+        if not labels or labels[-1] == len(cells) - 1 or id(cells[labels[-1]]) in claimed:
             return None
         values = cells[labels[-1] + 1 :]
         if not any(c.text.strip() for c in values):
             return None
-        return cls(cells[labels[-1]].text, values)
+        owner = last if last is not None and any(v in last.values for v in values) else None
+        return cls(cells[labels[-1]].text, values, owner)
 
 
 def _take_orphan(hit: _Hit, orphan: _Orphan, matcher: RowMatcher, group: str) -> None:
@@ -141,9 +160,15 @@ def _take_orphan(hit: _Hit, orphan: _Orphan, matcher: RowMatcher, group: str) ->
     figures are the orphan's, when the two halves of the label make the row's name."""
     if not hit.grid or hit.row.group_row or any(c.text.strip() for c in hit.values):
         return
+    names = {label_key(name) for name in hit.row.names}
+    if label_key(hit.label.text) in names:
+        return  # the whole label: a row of its own, not the rest of a cut one
     if matcher.match(orphan.label + hit.label.text, group) is not hit.row:
         return
     hit.values = orphan.values
+    if orphan.owner is not None:
+        taken = {id(v) for v in orphan.values}
+        orphan.owner.values = [v for v in orphan.owner.values if id(v) not in taken]
 
 
 def _broken_row_rest(last: _Hit, cells: list[TextCell]) -> _Hit | None:
