@@ -2,7 +2,9 @@
 #
 #   make setup   venv + editable install + generated stubs (idempotent, fast when nothing changed)
 #   make demo    start a server, extract the bundled samples through it, stop it
-#   make test    pytest
+#   make test    build the Go/TypeScript/Java clients, pytest, then the clients' own tests
+#   make clients build the three thin clients (generated code included)
+#   make load    the load test: 16 clients for 5 minutes against one server (not part of make test)
 #   make lint    ruff, mypy, buf lint, buf breaking against v1 as it first landed
 #   make bench   timings and accuracy: docs/benchmarks.md (text, HTML, DOCX, PDF), docs/ocr-benchmarks.md (scans)
 #   make clean   generated files and caches (keeps .venv; `make distclean` removes it too)
@@ -28,7 +30,7 @@ INSTALL_STAMP := $(STAMPS)/install-$(INSTALL_KEY)
 PROTO_STAMP := $(STAMPS)/proto-$(PROTO_KEY)
 SYSDEPS_STAMP := $(STAMPS)/system-deps-$(SYSDEPS_KEY)
 
-.PHONY: help setup system-deps proto demo test lint bench clean distclean FORCE
+.PHONY: help setup system-deps proto demo test lint bench clean distclean FORCE clients test-clients load
 
 help:
 	@sed -n 's/^#   make /  make /p' Makefile
@@ -93,8 +95,24 @@ demo: setup
 	if [ "$$rc" -gt 1 ]; then echo "demo: extract failed (exit $$rc)" >&2; exit "$$rc"; fi; \
 	echo "== demo done (extract exit $$rc: $$([ $$rc -eq 0 ] && echo 'no error findings' || echo 'some reports have error findings'))"
 
-test: setup
+test: setup clients
 	$(BIN)/pytest -q
+	$(MAKE) --no-print-directory test-clients
+
+# The clients generate their code from proto/ with the venv's protoc (grpc_tools), so `setup` first.
+clients: setup
+	$(MAKE) -C clients/go build
+	cd clients/typescript && npm ci --no-audit --no-fund --loglevel=error && npm run build
+	cd clients/java && mvn -B -q -DskipTests package
+
+# Each client's own tests start a real server from .venv/bin/govreport.
+test-clients: clients
+	$(MAKE) -C clients/go test
+	cd clients/typescript && npm test
+	cd clients/java && mvn -B -q test
+
+load: setup
+	$(BIN)/python bench/load.py
 
 lint: setup
 	$(BIN)/ruff check .
@@ -117,6 +135,8 @@ bench: setup
 
 clean:
 	rm -rf $(STAMPS) $(GEN_DIR) .pytest_cache .mypy_cache .ruff_cache build dist server/*.egg-info
+	$(MAKE) -C clients/go clean
+	rm -rf clients/typescript/dist clients/typescript/dist-test clients/typescript/src/gen clients/java/target
 	find . -path ./$(VENV) -prune -o -name __pycache__ -type d -print0 | xargs -0 rm -rf
 
 distclean: clean

@@ -132,6 +132,49 @@ def time_batch(stub: service_pb2_grpc.ReportExtractorStub, docs: list[Doc]) -> f
     return count / (time.perf_counter() - started)
 
 
+def time_scale_out(docs: list[Doc], counts: tuple[int, ...] = (1, 2, 3)) -> list[str]:
+    """Documents per second with 1, 2 and 3 servers (one worker process each) on this machine,
+    one batch dealt round-robin over one ExtractBatch stream per server (govreport.batch)."""
+    import tempfile
+    from contextlib import ExitStack
+
+    from govreport.batch import run_remote
+
+    lines = [
+        "## Scale-out",
+        "",
+        f"{len(docs)} documents (text, HTML, DOCX) in one run of `govreport extract --out "
+        "--server A,B,C` (govreport.batch.run_remote): one ExtractBatch stream per server, the "
+        "documents dealt round-robin. Each server has one worker process "
+        f"(`GOVREPORT_WORKERS=1`); the machine has {os.cpu_count()} CPUs, so a third server "
+        "shares a core.",
+        "",
+        "| servers | documents/s | speed-up |",
+        "|---:|---:|---:|",
+    ]
+    with tempfile.TemporaryDirectory(prefix="govreport-scale-") as tmp:
+        paths = []
+        for i, doc in enumerate(docs):
+            path = Path(tmp) / f"{i:03d}-{doc.name}"
+            path.write_bytes(doc.content)
+            paths.append(str(path))
+        first = 0.0
+        for count in counts:
+            with ExitStack() as stack:
+                servers = [
+                    stack.enter_context(running_server({"GOVREPORT_WORKERS": "1"}))
+                    for _ in range(count)
+                ]
+                channels = [stack.enter_context(grpc.insecure_channel(s.address)) for s in servers]
+                list(run_remote(paths[: 2 * count], channels, 600))  # warm the workers
+                started = time.perf_counter()
+                done = sum(1 for o in run_remote(paths, channels, 600) if o.ok)
+                rate = done / (time.perf_counter() - started)
+            first = first or rate
+            lines.append(f"| {count} | {rate:.1f} | {rate / first:.2f}× |")
+    return lines
+
+
 def _fmt(value: float | None) -> str:
     return "—" if value is None else f"{value:.1f}"
 
@@ -142,6 +185,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--output", default=str(ROOT / "docs/benchmarks.md"))
     parser.add_argument("--pdf-runs", type=int, default=3, help="timed runs per PDF (3)")
     parser.add_argument("--skip-pdf", action="store_true", help="leave out the PDF section")
+    parser.add_argument(
+        "--skip-scale", action="store_true", help="leave out the 1/2/3-server section"
+    )
     args = parser.parse_args(argv)
 
     docs, note = load_documents()
@@ -194,10 +240,20 @@ def main(argv: list[str] | None = None) -> int:
         lines += [f"- {f}" for f in sorted(set(failures))]
         if note:
             lines.append(f"- {note}")
+    if not args.skip_scale:
+        lines += ["", *time_scale_out([d for d in docs if d.format != "text"] * 2)]
     if not args.skip_pdf:
         import pdf_bench  # last: it pins this process to one CPU
 
         lines += ["", *pdf_bench.section(args.pdf_runs)]
+    lines += [
+        "",
+        "## Load test",
+        "",
+        "`make load` (bench/load.py: 16 clients for 5 minutes, mixed formats, against one server) "
+        "writes [load.md](load.md): throughput, latency percentiles, errors by code, and the "
+        "server's memory before and after.",
+    ]
     text = "\n".join(lines) + "\n"
     output = Path(args.output)
     output.parent.mkdir(parents=True, exist_ok=True)

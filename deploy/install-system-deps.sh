@@ -2,24 +2,37 @@
 # Installs the Debian packages govreport needs beyond Python itself. Idempotent: packages already
 # installed are left alone, and apt-get runs only when something is missing.
 #
-# Run by `make setup` (through `make system-deps`). Add a package to APT_PACKAGES when a reader
-# or a test starts to need a system library or tool (e.g. poppler-utils or tesseract-ocr for PDFs
-# and scans), with a comment saying who needs it.
+#   install-system-deps.sh runtime   what the server needs (the container image installs these)
+#   install-system-deps.sh [all]     and what the tests need (`make setup` runs this)
+#
+# Add a package to the list that needs it, with a comment saying who needs it.
 set -euo pipefail
 
-APT_PACKAGES=(
+WHAT="${1:-all}"
+RUNTIME_PACKAGES=(
   # OCR of scanned reports (readers/image.py, govreport/ocr/): Tesseract with the Simplified
   # Chinese model (labels, prose) and English (digits); osd finds pages on their side.
   tesseract-ocr
   tesseract-ocr-chi-sim
   tesseract-ocr-osd
+)
+TEST_PACKAGES=(
   # PDF test fixtures (tests/fixtures/pdf.py): soffice converts the DOCX layouts to PDF, and
   # WenQuanYi Zen Hei is the CJK font both LibreOffice and the reportlab-drawn PDFs use.
   libreoffice-writer-nogui
   fonts-wqy-zenhei
   # pdfinfo, pdftotext, pdftoppm: to inspect a fixture PDF when a PDF case fails (by hand).
   poppler-utils
+  # The review page's browser test (tests/test_review.py): headless Chromium.
+  chromium
+  # TLS tests (tests/test_production.py) make their certificates with openssl.
+  openssl
 )
+case "$WHAT" in
+  runtime) APT_PACKAGES=("${RUNTIME_PACKAGES[@]}") ;;
+  all) APT_PACKAGES=("${RUNTIME_PACKAGES[@]}" "${TEST_PACKAGES[@]}") ;;
+  *) echo "usage: $0 [runtime|all]" >&2; exit 2 ;;
+esac
 
 if [ "${#APT_PACKAGES[@]}" -eq 0 ]; then
   echo "system-deps: no system packages needed"

@@ -10,10 +10,10 @@ import pytest
 from fakes import FakeBackend
 from serverproc import ServerProcess, running_server
 
-from govreport.server import build_server
-from govreport.service import ReportExtractorServicer
+from govreport.server import in_thread
 from govreport.settings import Settings
 from govreport.v1 import service_pb2_grpc
+from govreport.workers import ThreadRunner
 
 if TYPE_CHECKING:
     from fixtures.pdf import PdfFixtures
@@ -51,16 +51,10 @@ def fake_backend() -> FakeBackend:
 @pytest.fixture(scope="session")
 def fake_server(fake_backend: FakeBackend) -> Iterator[str]:
     """An in-process server whose convert/validate are fakes (see fakes.py); yields its address."""
-    settings = Settings(port=0, max_upload_bytes=8 * 1024 * 1024, batch_workers=2)
-    servicer = ReportExtractorServicer(
-        settings, convert_fn=fake_backend.convert, validate_fn=fake_backend.validate
-    )
-    server, port = build_server(settings, servicer=servicer)
-    server.start()
-    try:
-        yield f"127.0.0.1:{port}"
-    finally:
-        server.stop(None)
+    settings = Settings(port=0, max_upload_bytes=8 * 1024 * 1024, batch_in_flight=4)
+    runner = ThreadRunner(fake_backend.convert, size=4, queue_limit=64)
+    with in_thread(settings, runner=runner, validate_fn=fake_backend.validate) as running:
+        yield f"127.0.0.1:{running.port}"
 
 
 @pytest.fixture(scope="session")

@@ -15,13 +15,14 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 
 import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 LISTENING_PREFIX = "govreport listening on "
+METRICS_PREFIX = "govreport metrics on "
 
 
 class ServerProcess:
@@ -29,6 +30,36 @@ class ServerProcess:
         self.proc = proc
         self.address = address
         self.log_path = log_path
+        self.stdout: list[str] = []  # every line the server printed (the addresses)
+
+    @property
+    def metrics_address(self) -> str:
+        for line in self.stdout:
+            if line.startswith(METRICS_PREFIX):
+                return line[len(METRICS_PREFIX) :].strip()
+        return ""
+
+    def children(self) -> list[int]:
+        """Pids of the server's worker processes (multiprocessing's resource tracker left out)."""
+        out: list[int] = []
+        try:
+            tasks = os.listdir(f"/proc/{self.proc.pid}/task")
+        except OSError:
+            return []
+        for task in tasks:
+            try:
+                with open(f"/proc/{self.proc.pid}/task/{task}/children") as handle:
+                    pids = [int(pid) for pid in handle.read().split()]
+            except OSError:
+                continue
+            for pid in pids:
+                try:
+                    with open(f"/proc/{pid}/cmdline", "rb") as handle:
+                        if b"spawn_main" in handle.read():
+                            out.append(pid)
+                except OSError:
+                    continue
+        return sorted(set(out))
 
     def log(self) -> str:
         with open(self.log_path, encoding="utf-8", errors="replace") as handle:
@@ -62,14 +93,29 @@ def wait_serving(address: str, timeout: float = 30.0) -> None:
             time.sleep(0.05)
 
 
-def start_server(env: Mapping[str, str] | None = None, timeout: float = 30.0) -> ServerProcess:
-    """A started server (SERVING); the caller must ``stop()`` it."""
+def start_server(
+    env: Mapping[str, str] | None = None,
+    timeout: float = 30.0,
+    args: Sequence[str] = (),
+    wait: bool = True,
+) -> ServerProcess:
+    """A started server (SERVING); the caller must ``stop()`` it. ``args``: more serve flags."""
     full_env = {**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})}
     log = tempfile.NamedTemporaryFile(  # noqa: SIM115 - kept open for the server's lifetime
         prefix="govreport-server-", suffix=".log", delete=False
     )
     proc = subprocess.Popen(
-        [sys.executable, "-m", "govreport.cli", "serve", "--host", "127.0.0.1", "--port", "0"],
+        [
+            sys.executable,
+            "-m",
+            "govreport.cli",
+            "serve",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            "0",
+            *args,
+        ],
         stdout=subprocess.PIPE,
         stderr=log,
         stdin=subprocess.DEVNULL,
@@ -80,16 +126,24 @@ def start_server(env: Mapping[str, str] | None = None, timeout: float = 30.0) ->
     lines: queue.Queue[str] = queue.Queue()
     assert proc.stdout is not None
     stdout = proc.stdout
-    threading.Thread(target=lambda: lines.put(stdout.readline()), daemon=True).start()
+    server = ServerProcess(proc, "", log.name)
+
+    def read_lines() -> None:
+        for line in stdout:
+            server.stdout.append(line)
+            lines.put(line)
+
+    threading.Thread(target=read_lines, daemon=True).start()
     try:
         first = lines.get(timeout=timeout)
     except queue.Empty:
         first = ""
-    server = ServerProcess(proc, "", log.name)
     if not first.startswith(LISTENING_PREFIX):
         server.stop()
         raise RuntimeError(f"govreport serve did not start: {first!r}\n{server.log()}")
     server.address = first[len(LISTENING_PREFIX) :].strip()
+    if not wait:  # e.g. a TLS server, which a plaintext health check cannot reach
+        return server
     try:
         wait_serving(server.address, timeout)
     except TimeoutError:
@@ -100,9 +154,9 @@ def start_server(env: Mapping[str, str] | None = None, timeout: float = 30.0) ->
 
 @contextmanager
 def running_server(
-    env: Mapping[str, str] | None = None, timeout: float = 30.0
+    env: Mapping[str, str] | None = None, timeout: float = 30.0, args: Sequence[str] = ()
 ) -> Iterator[ServerProcess]:
-    server = start_server(env, timeout)
+    server = start_server(env, timeout, args)
     try:
         yield server
     finally:

@@ -65,9 +65,11 @@ def test_empty_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert capsys.readouterr().err.startswith(f"govreport: {path}: EMPTY_DOCUMENT: ")
 
 
-def test_directory(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_folder_without_documents(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "notes.md").write_text("not a document type govreport reads")
     assert cli.main(["extract", str(tmp_path)]) == 2
-    assert ": UNREADABLE: " in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert err == "govreport: extract: NO_DOCUMENTS: no documents found in the given folders\n"
 
 
 def test_worst_code_over_several_files(

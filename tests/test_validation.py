@@ -223,3 +223,17 @@ def test_broken_sum_on_a_scan_points_at_the_least_confident_cell() -> None:
     plain = seed_report("001")
     set_count(plain, misread, 9)
     assert [list(f.suspect_cells) for f in rule_findings(validate(plain), "R2")] == [[]]
+
+
+def test_c4_a_table_left_out_is_one_finding_not_one_per_cell() -> None:
+    report = seed_report("000")
+    report.ClearField("review_and_litigation")
+    from govreport.paths import iter_cells
+
+    for placed in iter_cells(seed_report("000")):
+        if placed.section == "四":
+            ensure_cell(report, placed.path).state = pb.CELL_STATE_MISSING
+    validation = validate(report)
+    c4 = rule_findings(validation, "C4")
+    assert [(f.cells, f.severity) for f in c4] == [(["review_and_litigation"], vpb.SEVERITY_ERROR)]
+    assert not [f for f in rule_findings(validation, "R6a") if f.cells[0].startswith("review_")]

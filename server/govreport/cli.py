@@ -28,7 +28,8 @@ import os
 import sys
 import time
 import traceback
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
@@ -38,12 +39,12 @@ from google.rpc import error_details_pb2
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_status import rpc_status
 
-from govreport import batch, export, progress, render
+from govreport import batch, export, progress, render, review
 from govreport import convert as convert_module
 from govreport import validation as validation_module
 from govreport.convert import ConvertOptions
 from govreport.errors import GovreportError
-from govreport.settings import MiB, Settings
+from govreport.settings import FIELDS, MiB, Settings, parse_size
 from govreport.template import Version
 from govreport.template_api import PROTO_OF_VERSION, definition
 from govreport.v1 import report_pb2, service_pb2, service_pb2_grpc, validation_pb2
@@ -411,21 +412,18 @@ def cmd_health(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from dataclasses import replace
-
     from govreport.server import serve
 
+    overrides = {
+        f.name: getattr(args, f"set_{f.name}")
+        for f in fields(Settings)
+        if hasattr(args, f"set_{f.name}")
+    }
     try:
-        settings = _settings()
-        overrides: dict[str, Any] = {}
-        if args.host is not None:
-            overrides["host"] = args.host
-        if args.port is not None:
-            overrides["port"] = args.port
-        settings = replace(settings, **overrides)
-    except (Failure, ValueError) as exc:
-        failure = exc if isinstance(exc, Failure) else Failure("INVALID_SETTINGS", str(exc))
-        return _report("serve", failure)
+        settings = Settings.load(config_file=args.config, overrides=overrides)
+        settings.tokens()  # a missing tokens file is a settings error, not a crash later
+    except (ValueError, OSError) as exc:
+        return _report("serve", Failure("INVALID_SETTINGS", str(exc)))
     try:
         return serve(settings)
     except OSError as exc:
@@ -481,11 +479,23 @@ def build_parser() -> argparse.ArgumentParser:
     )
     extract.set_defaults(func=cmd_extract)
 
-    serve = commands.add_parser("serve", help="run the gRPC server (GOVREPORT_* settings)")
-    serve.add_argument("--host", help="interface to bind (GOVREPORT_HOST, 127.0.0.1)")
-    serve.add_argument(
-        "--port", type=int, help="port to bind, 0 for a free one (GOVREPORT_PORT, 50051)"
+    serve = commands.add_parser(
+        "serve",
+        help="run the gRPC server",
+        description="Settings: defaults < --config FILE (TOML) < GOVREPORT_* variables < flags; "
+        "the table is in docs/configuration.md.",
     )
+    serve.add_argument("--config", metavar="FILE.toml", help="settings file (or GOVREPORT_CONFIG)")
+    for f in fields(Settings):
+        default, meaning = FIELDS[f.name]
+        serve.add_argument(
+            "--" + f.name.replace("_", "-"),
+            dest=f"set_{f.name}",
+            type=_flag_type(f.name),
+            default=None,
+            metavar=f.name.upper(),
+            help=f"{meaning} (default {default or 'none'})",
+        )
     serve.set_defaults(func=cmd_serve)
 
     validate = commands.add_parser("validate", help="validate a report given as JSON")
@@ -513,7 +523,20 @@ def build_parser() -> argparse.ArgumentParser:
     )
     health.add_argument("--timeout", type=float, default=5.0, metavar="SECONDS")
     health.set_defaults(func=cmd_health)
+    review.add_parser(commands)
     return parser
+
+
+def _flag_type(name: str) -> Callable[[str], Any]:
+    """A flag's value as its setting's type (sizes accept KiB/MiB/GiB)."""
+    default = next(f.default for f in fields(Settings) if f.name == name)
+    if name.endswith("_bytes"):
+        return parse_size
+    if isinstance(default, float):
+        return float
+    if isinstance(default, int):
+        return int
+    return str
 
 
 def main(argv: Sequence[str] | None = None) -> int:

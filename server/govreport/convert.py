@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import hashlib
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from govreport import readers
 from govreport.assembly import assemble
 from govreport.ir import SourceFormat
+from govreport.limits import Limits
 from govreport.settings import OCR_MIN_CONFIDENCE
 from govreport.template import Version
 from govreport.v1 import report_pb2, service_pb2, validation_pb2
@@ -34,16 +35,26 @@ class ConvertOptions:
     template_version: Version | None = None
     skip_validation: bool = False
     ocr_min_confidence: float = OCR_MIN_CONFIDENCE  # settings.py: GOVREPORT_OCR_MIN_CONFIDENCE
+    limits: Limits = field(default_factory=Limits)
 
     @classmethod
     def from_proto(
-        cls, options: service_pb2.ExtractOptions, ocr_min_confidence: float = OCR_MIN_CONFIDENCE
+        cls,
+        options: service_pb2.ExtractOptions,
+        ocr_min_confidence: float = OCR_MIN_CONFIDENCE,
+        limits: Limits | None = None,
     ) -> ConvertOptions:
         version = {
             report_pb2.TEMPLATE_VERSION_2019: Version.V2019,
             report_pb2.TEMPLATE_VERSION_2021: Version.V2021,
         }.get(options.template_version)
-        return cls(options.filed_year, version, options.skip_validation, ocr_min_confidence)
+        return cls(
+            options.filed_year,
+            version,
+            options.skip_validation,
+            ocr_min_confidence,
+            limits or Limits(),
+        )
 
 
 def convert(
@@ -52,7 +63,7 @@ def convert(
     """Extracts and validates one document. Raises GovreportError for input it cannot read."""
     options = options or ConvertOptions()
     started = time.perf_counter()
-    document = readers.read(content, filename)
+    document = readers.read(content, filename, options.limits)
     report = assemble(document, options.template_version, filename=filename)
     validation = (
         validation_pb2.ValidationReport()
@@ -74,5 +85,6 @@ def convert(
             service_pb2.UnreadPage(page=p.page, reason=p.reason) for p in document.unread_pages
         ],
         elapsed_ms=(time.perf_counter() - started) * 1000.0,
+        ocr_pages=document.ocr_pages,
     )
     return service_pb2.Extraction(report=report, validation=validation, document=info)

@@ -18,6 +18,17 @@ class Reason(StrEnum):
     NOT_A_REPORT = "NOT_A_REPORT"
     TOO_LARGE = "TOO_LARGE"
     INVALID_FIELD = "INVALID_FIELD"
+    # Limits (settings.py): each breach names the limit and the value found.
+    TOO_MANY_PAGES = "TOO_MANY_PAGES"
+    PAGE_TOO_LARGE = "PAGE_TOO_LARGE"
+    ARCHIVE_TOO_LARGE = "ARCHIVE_TOO_LARGE"
+    TOO_COMPLEX = "TOO_COMPLEX"
+    TIME_LIMIT = "TIME_LIMIT"
+    # The service: busy (retry after the RetryInfo delay), a worker lost, no credentials.
+    OVERLOADED = "OVERLOADED"
+    WORKER_FAILED = "WORKER_FAILED"
+    CANCELLED = "CANCELLED"
+    UNAUTHENTICATED = "UNAUTHENTICATED"
     INTERNAL = "INTERNAL"
 
 
@@ -30,6 +41,15 @@ STATUS_OF: dict[Reason, grpc.StatusCode] = {
     Reason.NOT_A_REPORT: grpc.StatusCode.INVALID_ARGUMENT,
     Reason.TOO_LARGE: grpc.StatusCode.RESOURCE_EXHAUSTED,
     Reason.INVALID_FIELD: grpc.StatusCode.INVALID_ARGUMENT,
+    Reason.TOO_MANY_PAGES: grpc.StatusCode.RESOURCE_EXHAUSTED,
+    Reason.PAGE_TOO_LARGE: grpc.StatusCode.RESOURCE_EXHAUSTED,
+    Reason.ARCHIVE_TOO_LARGE: grpc.StatusCode.RESOURCE_EXHAUSTED,
+    Reason.TOO_COMPLEX: grpc.StatusCode.RESOURCE_EXHAUSTED,
+    Reason.TIME_LIMIT: grpc.StatusCode.RESOURCE_EXHAUSTED,
+    Reason.OVERLOADED: grpc.StatusCode.RESOURCE_EXHAUSTED,
+    Reason.WORKER_FAILED: grpc.StatusCode.UNAVAILABLE,
+    Reason.CANCELLED: grpc.StatusCode.CANCELLED,
+    Reason.UNAUTHENTICATED: grpc.StatusCode.UNAUTHENTICATED,
     Reason.INTERNAL: grpc.StatusCode.INTERNAL,
 }
 

@@ -111,6 +111,7 @@ class Document:
     page_count: int = 0
     encoding: str = ""
     unread_pages: list[UnreadPage] = field(default_factory=list)
+    ocr_pages: list[int] = field(default_factory=list)  # 1-based, read from pixels
     # Metadata the container itself carries (a PDF's Title, a DOCX's core
     # properties): used only where the report's own text says nothing.
     hints: dict[str, str] = field(default_factory=dict)

@@ -1,47 +1,154 @@
-"""The gRPC server: ReportExtractor, grpc.health.v1 and server reflection on one port.
+"""The gRPC server (grpc.aio): ReportExtractor, grpc.health.v1 and reflection on one port,
+with TLS or mutual TLS, bearer tokens, Prometheus metrics and a graceful stop.
 
-``govreport serve`` (see cli.py) calls ``serve``; tests and benchmarks start
+``govreport serve`` (cli.py) calls ``serve``; tests and benchmarks start
 that command in a subprocess and read the bound address from the first line
-it prints (``govreport listening on HOST:PORT``).
+it prints (``govreport listening on HOST:PORT``), and the metrics address
+from the second when metrics are on (``govreport metrics on HOST:PORT``).
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import signal
-import sys
 import threading
-from concurrent.futures import ThreadPoolExecutor
-from types import FrameType
+from collections.abc import Awaitable, Callable, Iterator
+from dataclasses import dataclass
 from typing import Any
 
 import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
-from govreport.service import SERVICE_NAME, ReportExtractorServicer
+from govreport import logs, metrics
+from govreport.errors import GovreportError, Reason
+from govreport.service import SERVICE_NAME, ReportExtractorServicer, Runner, error_status
 from govreport.settings import Settings, join_host_port
 from govreport.v1 import service_pb2_grpc
+from govreport.workers import ThreadRunner, WorkerPool
 
 log = logging.getLogger(__name__)
 
 LISTENING_PREFIX = "govreport listening on "
+METRICS_PREFIX = "govreport metrics on "
 SERVICE_NAMES: tuple[str, ...] = (SERVICE_NAME, health.SERVICE_NAME, reflection.SERVICE_NAME)
+# Open without a token: load balancers and kubelets probe health; reflection lists names only.
+_OPEN_PREFIXES = ("/grpc.health.v1.Health/", "/grpc.reflection.")
 
 
-def build_server(
+class BearerTokenInterceptor(grpc.aio.ServerInterceptor):
+    """Calls must carry ``authorization: Bearer TOKEN`` with a known token (health excepted)."""
+
+    def __init__(self, tokens: frozenset[str]) -> None:
+        self._tokens = tokens
+
+    async def intercept_service(
+        self,
+        continuation: Callable[
+            [grpc.HandlerCallDetails], Awaitable[grpc.RpcMethodHandler[Any, Any] | None]
+        ],
+        details: grpc.HandlerCallDetails,
+    ) -> grpc.RpcMethodHandler[Any, Any] | None:
+        handler = await continuation(details)
+        method: str = details.method  # type: ignore[attr-defined]
+        if handler is None or method.startswith(_OPEN_PREFIXES):
+            return handler
+        metadata = dict(details.invocation_metadata or ())  # type: ignore[attr-defined]
+        given = str(metadata.get("authorization", ""))
+        scheme, _, token = given.partition(" ")
+        if scheme.lower() == "bearer" and token.strip() in self._tokens:
+            return handler
+        problem = "no bearer token" if not given else "the bearer token is not valid"
+        return _refusing(handler, problem)
+
+
+def _refusing(
+    handler: grpc.RpcMethodHandler[Any, Any], problem: str
+) -> grpc.RpcMethodHandler[Any, Any]:
+    """A handler of the same shape as ``handler`` that fails with UNAUTHENTICATED."""
+    status = error_status(
+        GovreportError(
+            Reason.UNAUTHENTICATED,
+            f"{problem}: send `authorization: Bearer TOKEN` with a token this server knows",
+        )
+    )
+
+    async def refuse(_request: Any, context: grpc.aio.ServicerContext[Any, Any]) -> Any:
+        await context.abort(status.code, status.details, status.trailing_metadata)
+
+    kind = (handler.request_streaming, handler.response_streaming)
+    make = {
+        (False, False): grpc.unary_unary_rpc_method_handler,
+        (True, False): grpc.stream_unary_rpc_method_handler,
+        (False, True): grpc.unary_stream_rpc_method_handler,
+        (True, True): grpc.stream_stream_rpc_method_handler,
+    }[kind]
+    refused: grpc.RpcMethodHandler[Any, Any] = make(
+        refuse,
+        request_deserializer=handler.request_deserializer,
+        response_serializer=handler.response_serializer,
+    )
+    return refused
+
+
+def _credentials(settings: Settings) -> grpc.ServerCredentials | None:
+    if not settings.tls_cert_file:
+        return None
+
+    def read(path: str) -> bytes:
+        with open(path, "rb") as handle:
+            return handle.read()
+
+    client_ca = read(settings.tls_client_ca_file) if settings.tls_client_ca_file else None
+    return grpc.ssl_server_credentials(
+        [(read(settings.tls_key_file), read(settings.tls_cert_file))],
+        root_certificates=client_ca,
+        require_client_auth=client_ca is not None,
+    )
+
+
+@dataclass
+class Running:
+    """A started server: its port, health, runner; ``await stop()`` drains it."""
+
+    server: grpc.aio.Server
+    port: int
+    health: health.aio.HealthServicer
+    runner: WorkerPool | ThreadRunner
+    grace: float
+    drain: float = 0.0
+
+    async def stop(self) -> None:
+        """NOT_SERVING first, still serving for ``drain`` seconds (so balancers and clients see
+        it and send elsewhere), then new calls are refused and those in flight get the grace."""
+        await self.health.enter_graceful_shutdown()
+        await asyncio.sleep(self.drain)
+        await self.server.stop(self.grace)
+        await self.runner.close()
+
+
+async def start(
     settings: Settings,
-    health_servicer: health.HealthServicer | None = None,
-    servicer: ReportExtractorServicer | None = None,
-) -> tuple[grpc.Server, int]:
-    """A server with every service registered and its port bound, not yet started.
-
-    Health reports SERVING for "" and for the ReportExtractor service.
-    Returns the server and the bound port (a free one when settings.port is 0).
-    Raises OSError when the address cannot be bound.
-    """
-    server = grpc.server(
-        ThreadPoolExecutor(max_workers=settings.workers, thread_name_prefix="govreport-rpc"),
+    *,
+    runner: WorkerPool | ThreadRunner | None = None,
+    validate_fn: Any = None,
+) -> Running:
+    """Builds, binds and starts the server. Raises OSError when the address cannot be bound."""
+    if runner is None:
+        runner = WorkerPool(
+            settings.worker_count,
+            queue_limit=settings.queue_limit,
+            time_limit=settings.max_seconds_per_document,
+            max_tasks=settings.worker_max_tasks,
+            memory_bytes=settings.worker_memory_bytes,
+            on_queue_change=metrics.QUEUE_DEPTH.set,
+        )
+    tokens = settings.tokens()
+    interceptors = [BearerTokenInterceptor(tokens)] if tokens else []
+    server = grpc.aio.server(
+        interceptors=interceptors,
         options=[
             ("grpc.max_receive_message_length", settings.max_message_bytes),
             ("grpc.max_send_message_length", settings.max_message_bytes),
@@ -49,74 +156,89 @@ def build_server(
             ("grpc.so_reuseport", 0),
         ],
     )
+    servicer: Runner = runner
     service_pb2_grpc.add_ReportExtractorServicer_to_server(
-        servicer or ReportExtractorServicer(settings), server
+        ReportExtractorServicer(settings, servicer, validate_fn=validate_fn), server
     )
-    health_servicer = health_servicer or health.HealthServicer()
+    health_servicer = health.aio.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
-    for name in ("", SERVICE_NAME):
-        health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)
     reflection.enable_server_reflection(SERVICE_NAMES, server)
-
-    address = settings.address
+    credentials = _credentials(settings)
     try:
-        port = server.add_insecure_port(address)
-    except RuntimeError as exc:  # grpcio >= 1.51 raises; older ones return 0
-        raise OSError(f"cannot listen on {address}: {exc}") from exc
+        if credentials is None:
+            port = server.add_insecure_port(settings.address)
+        else:
+            port = server.add_secure_port(settings.address, credentials)
+    except RuntimeError as exc:
+        raise OSError(f"cannot listen on {settings.address}: {exc}") from exc
     if port == 0:
-        raise OSError(f"cannot listen on {address}")
-    return server, port
+        raise OSError(f"cannot listen on {settings.address}")
+    await runner.start()
+    await server.start()
+    for name in ("", SERVICE_NAME):
+        await health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)
+    return Running(
+        server, port, health_servicer, runner, settings.grace_seconds, settings.drain_seconds
+    )
 
 
-def serve(settings: Settings | None = None, *, stop: threading.Event | None = None) -> int:
-    """Runs the server until SIGTERM or SIGINT, then stops gracefully. Returns an exit code.
+def serve(settings: Settings) -> int:
+    """Runs the server until SIGTERM or SIGINT, then stops gracefully. Returns an exit code."""
+    logs.configure(settings.log_level, settings.log_format)
+    return asyncio.run(_serve(settings))
 
-    On a signal, health turns NOT_SERVING first (so load balancers drain the
-    server), then calls in flight get ``settings.grace_seconds`` to finish.
-    Setting ``stop`` does the same (for callers off the main thread, where
-    signal handlers cannot be installed).
-    """
-    settings = settings or Settings.from_env()
-    _configure_logging(settings.log_level)
-    health_servicer = health.HealthServicer()
-    server, port = build_server(settings, health_servicer)
-    stopping = stop or threading.Event()
 
-    def on_signal(signum: int, _frame: FrameType | None) -> None:
-        log.info("received %s, stopping", signal.Signals(signum).name)
-        stopping.set()
-
-    previous: dict[signal.Signals, Any] = {}
-    if threading.current_thread() is threading.main_thread():
-        for sig in (signal.SIGTERM, signal.SIGINT):
-            previous[sig] = signal.signal(sig, on_signal)
-    server.start()
-    address = join_host_port(settings.host, port)
+async def _serve(settings: Settings) -> int:
+    running = await start(settings)
+    stopping = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stopping.set)
+    address = join_host_port(settings.host, running.port)
     print(f"{LISTENING_PREFIX}{address}", flush=True)
+    if settings.metrics_port >= 0:
+        metrics_port = metrics.serve_metrics(settings.host, settings.metrics_port)
+        print(f"{METRICS_PREFIX}{join_host_port(settings.host, metrics_port)}", flush=True)
     log.info(
-        "serving %s on %s (max message %d B, max document %d B, %d workers)",
+        "serving %s on %s: %d worker processes, queue %d, %s, %s",
         SERVICE_NAME,
         address,
-        settings.max_message_bytes,
-        settings.max_upload_bytes,
-        settings.workers,
+        settings.worker_count,
+        settings.queue_limit,
+        "TLS" if settings.tls_cert_file else "plaintext",
+        "bearer tokens" if settings.tokens() else "no authentication",
     )
-    try:
-        while not stopping.wait(0.5):
-            pass
-    finally:
-        health_servicer.enter_graceful_shutdown()
-        server.stop(settings.grace_seconds).wait()
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
-        log.info("stopped")
+    await stopping.wait()
+    log.info(
+        "stopping: NOT_SERVING for %.0f s, then draining for up to %.0f s",
+        settings.drain_seconds,
+        settings.grace_seconds,
+    )
+    await running.stop()
+    log.info("stopped")
     return 0
 
 
-def _configure_logging(level: str) -> None:
-    root = logging.getLogger()
-    if not root.handlers:
-        handler = logging.StreamHandler(sys.stderr)
-        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-        root.addHandler(handler)
-    root.setLevel(level.upper())
+@contextlib.contextmanager
+def in_thread(
+    settings: Settings,
+    *,
+    runner: WorkerPool | ThreadRunner | None = None,
+    validate_fn: Any = None,
+) -> Iterator[Running]:
+    """A server on its own event loop in a background thread (tests, embedding)."""
+    loop = asyncio.new_event_loop()
+    thread = threading.Thread(target=loop.run_forever, name="govreport-server", daemon=True)
+    thread.start()
+    try:
+        running = asyncio.run_coroutine_threadsafe(
+            start(settings, runner=runner, validate_fn=validate_fn), loop
+        ).result(60)
+        try:
+            yield running
+        finally:
+            asyncio.run_coroutine_threadsafe(running.stop(), loop).result(60)
+    finally:
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join(10)
+        loop.close()

@@ -1,18 +1,16 @@
-"""The gRPC servicer: a thin adapter from ReportExtractor's RPCs to ``convert()``.
+"""The gRPC servicer (grpc.aio): a thin adapter from ReportExtractor's RPCs to a runner of
+``convert()`` (workers.py: worker processes behind a bounded queue).
 
-All the work is in ``govreport.convert`` (bytes -> Extraction) and
-``govreport.validation`` (report -> findings). This module only
+This module only
 
 - takes requests apart (a whole document, an upload in chunks, a batch),
 - enforces the document size limit (``Settings.max_upload_bytes``),
+- gives every call a request id (the ``x-request-id`` header, DocumentInfo,
+  and every log line written for the call) and its metrics,
 - turns failures into gRPC statuses carrying ``google.rpc`` rich error
   details: an ``ErrorInfo`` (domain ``govreport``, reason from
-  ``govreport.errors.Reason``) always, and a ``BadRequest`` when a request
-  field is at fault.
-
-The pieces that are not tied to the sync API (``UploadAssembler``,
-``batch_item``, ``error_status``) are plain functions and classes so that
-a ``grpc.aio`` servicer can reuse them as they are.
+  ``govreport.errors.Reason``) always, a ``BadRequest`` when a request
+  field is at fault, a ``RetryInfo`` when the server is overloaded.
 
 Nothing here logs or returns the document's content: failures are logged
 with the RPC and the file name only, unexpected ones with their traceback
@@ -21,25 +19,25 @@ under an incident id that the caller gets in ErrorInfo.metadata.
 
 from __future__ import annotations
 
+import asyncio
 import logging
-import queue
-import threading
+import time
 import uuid
-from collections.abc import Callable, Iterator, Mapping
-from concurrent.futures import Future, ThreadPoolExecutor
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from functools import cache
-from typing import NoReturn
+from typing import Any, NoReturn, Protocol, TypeVar
 
 import grpc
-from google.protobuf import any_pb2
+from google.protobuf import any_pb2, duration_pb2
 from google.rpc import error_details_pb2, status_pb2
 from grpc_status import rpc_status
 
-from govreport import convert as convert_module
+from govreport import metrics
 from govreport import validation as validation_module
 from govreport.convert import ConvertOptions
 from govreport.errors import GovreportError, Reason
+from govreport.logs import REQUEST_ID
 from govreport.settings import Settings
 from govreport.template_api import VERSION_OF_PROTO, definition
 from govreport.v1 import (
@@ -49,13 +47,14 @@ from govreport.v1 import (
     template_pb2,
     validation_pb2,
 )
+from govreport.workers import Overloaded, WorkerBug
 
 log = logging.getLogger(__name__)
+_T = TypeVar("_T")
 
 DOMAIN = "govreport"
 SERVICE_NAME: str = service_pb2.DESCRIPTOR.services_by_name["ReportExtractor"].full_name
 
-ConvertFn = Callable[[bytes, str, ConvertOptions], service_pb2.Extraction]
 ValidateFn = Callable[
     [report_pb2.AnnualReport, report_pb2.AnnualReport | None, int, float],
     validation_pb2.ValidationReport,
@@ -81,10 +80,13 @@ class ServiceError(GovreportError):
 
 
 def error_status(err: GovreportError, filename: str = "") -> grpc.Status:
-    """The gRPC status for ``err``: its code and message, with ErrorInfo (and BadRequest)."""
+    """The gRPC status for ``err``: its code and message, with ErrorInfo (and BadRequest,
+    RetryInfo)."""
     metadata: dict[str, str] = {}
     if filename:
         metadata["filename"] = filename
+    if REQUEST_ID.get():
+        metadata["request_id"] = REQUEST_ID.get()
     if err.field:
         metadata["field"] = err.field
     if isinstance(err, ServiceError):
@@ -96,12 +98,20 @@ def error_status(err: GovreportError, filename: str = "") -> grpc.Status:
             field=err.field, description=err.message
         )
         details.append(_pack(error_details_pb2.BadRequest(field_violations=[violation])))
+    if isinstance(err, Overloaded):
+        delay = duration_pb2.Duration()
+        delay.FromNanoseconds(int(err.retry_after * 1e9))
+        details.append(_pack(error_details_pb2.RetryInfo(retry_delay=delay)))
     status = status_pb2.Status(code=err.status.value[0], message=err.message, details=details)
     result: grpc.Status = rpc_status.to_status(status)
     return result
 
 
-def _pack(message: error_details_pb2.ErrorInfo | error_details_pb2.BadRequest) -> any_pb2.Any:
+def _pack(
+    message: error_details_pb2.ErrorInfo
+    | error_details_pb2.BadRequest
+    | error_details_pb2.RetryInfo,
+) -> any_pb2.Any:
     packed = any_pb2.Any()
     packed.Pack(message)
     return packed
@@ -113,7 +123,12 @@ def as_govreport_error(exc: BaseException, rpc: str, filename: str = "") -> Govr
         log.info("%s %s: %s", rpc, filename or "-", exc)
         return exc
     incident = uuid.uuid4().hex[:12]
-    log.error("%s %s failed (incident %s)", rpc, filename or "-", incident, exc_info=exc)
+    if isinstance(exc, WorkerBug):
+        log.error(
+            "%s %s failed in a worker (incident %s)\n%s", rpc, filename or "-", incident, exc.trace
+        )
+    else:
+        log.error("%s %s failed (incident %s)", rpc, filename or "-", incident, exc_info=exc)
     return ServiceError(
         Reason.INTERNAL,
         f"internal error while handling {filename or 'the request'} "
@@ -206,47 +221,81 @@ class UploadAssembler:
 # ---------------------------------------------------------------- the servicer
 
 
-class ReportExtractorServicer(service_pb2_grpc.ReportExtractorServicer):
-    """ReportExtractor over ``convert()``.
+class Runner(Protocol):
+    """What runs ``convert()``: workers.WorkerPool (processes) or workers.ThreadRunner (tests)."""
 
-    ``convert_fn`` and ``validate_fn`` default to ``govreport.convert.convert``
-    and ``govreport.validation.validate``, looked up at call time (so tests
-    can monkeypatch them).
-    """
+    async def extract(
+        self, content: bytes, filename: str, options: ConvertOptions
+    ) -> service_pb2.Extraction: ...
+
+
+_FORMAT_LABELS = {
+    service_pb2.DOCUMENT_FORMAT_TEXT: "text",
+    service_pb2.DOCUMENT_FORMAT_HTML: "html",
+    service_pb2.DOCUMENT_FORMAT_DOCX: "docx",
+    service_pb2.DOCUMENT_FORMAT_PDF: "pdf",
+    service_pb2.DOCUMENT_FORMAT_IMAGE: "image",
+}
+
+
+class ReportExtractorServicer(service_pb2_grpc.ReportExtractorServicer):
+    """ReportExtractor over a Runner. ``validate_fn`` defaults to govreport.validation.validate."""
 
     def __init__(
         self,
-        settings: Settings | None = None,
+        settings: Settings,
+        runner: Runner,
         *,
-        convert_fn: ConvertFn | None = None,
         validate_fn: ValidateFn | None = None,
     ) -> None:
-        self._settings = settings or Settings()
-        self._convert_fn = convert_fn
+        self._settings = settings
+        self._runner = runner
         self._validate_fn = validate_fn
 
-    # -- the work, sync-API free
+    # -- the work
 
-    def extract(
-        self, content: bytes, filename: str, options: service_pb2.ExtractOptions
+    async def extract(
+        self, content: bytes, filename: str, options: service_pb2.ExtractOptions, method: str
     ) -> service_pb2.Extraction:
-        """One document: size check, then convert."""
+        """One document: size check, then the runner; metrics and the request id on the way."""
         limit = self._settings.max_upload_bytes
         if len(content) > limit:
             raise too_large(len(content), limit, filename)
-        convert = self._convert_fn or convert_module.convert
-        return convert(
+        started = time.monotonic()
+        extraction = await self._runner.extract(
             content,
             filename,
-            ConvertOptions.from_proto(options, self._settings.ocr_min_confidence),
+            ConvertOptions.from_proto(
+                options, self._settings.ocr_min_confidence, self._settings.limits
+            ),
         )
+        extraction.document.request_id = REQUEST_ID.get()
+        fmt = _FORMAT_LABELS.get(extraction.document.format, "other")
+        metrics.LATENCY.labels(method, fmt).observe(time.monotonic() - started)
+        metrics.DOCUMENTS.labels(fmt).inc()
+        metrics.OCR_PAGES.inc(len(extraction.document.ocr_pages))
+        for finding in extraction.validation.findings:
+            metrics.FINDINGS.labels(finding.rule_id).inc()
+        log.info(
+            "%s %s: %s, %d pages, %.0f ms",
+            method,
+            filename or "-",
+            fmt,
+            extraction.document.page_count,
+            (time.monotonic() - started) * 1000,
+        )
+        return extraction
 
-    def batch_item(
+    async def batch_item(
         self, request: service_pb2.ExtractBatchRequest
     ) -> service_pb2.ExtractBatchResponse:
         """One batch document: its extraction or its error, never an exception."""
         try:
-            extraction = self.extract(request.content, request.filename, request.options)
+            extraction = await self.extract(
+                request.content, request.filename, request.options, "ExtractBatch"
+            )
+        except asyncio.CancelledError:
+            raise
         except Exception as exc:  # every failure becomes a BatchError
             err = as_govreport_error(exc, "ExtractBatch", request.filename)
             return service_pb2.ExtractBatchResponse(
@@ -259,72 +308,163 @@ class ReportExtractorServicer(service_pb2_grpc.ReportExtractorServicer):
 
     # -- RPCs
 
-    def Extract(
-        self, request: service_pb2.ExtractRequest, context: grpc.ServicerContext
+    async def Extract(
+        self, request: service_pb2.ExtractRequest, context: grpc.aio.ServicerContext[Any, Any]
     ) -> service_pb2.ExtractResponse:
-        try:
-            extraction = self.extract(request.content, request.filename, request.options)
-        except Exception as exc:
-            _abort(context, as_govreport_error(exc, "Extract", request.filename), request.filename)
-        return service_pb2.ExtractResponse(extraction=extraction)
+        async def handle() -> service_pb2.ExtractResponse:
+            try:
+                extraction = await self.extract(
+                    request.content, request.filename, request.options, "Extract"
+                )
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                await _abort(
+                    context, as_govreport_error(exc, "Extract", request.filename), request.filename
+                )
+            return service_pb2.ExtractResponse(extraction=extraction)
 
-    def ExtractUpload(
+        return await _traced("Extract", context, handle)
+
+    async def ExtractUpload(
         self,
-        request_iterator: Iterator[service_pb2.ExtractUploadRequest],
-        context: grpc.ServicerContext,
+        request_iterator: AsyncIterator[service_pb2.ExtractUploadRequest],
+        context: grpc.aio.ServicerContext[Any, Any],
     ) -> service_pb2.ExtractUploadResponse:
-        upload = UploadAssembler(self._settings.max_upload_bytes)
-        try:
-            for message in request_iterator:
-                upload.add(message)
-            header, content = upload.finish()
-        except grpc.RpcError:
-            context.abort(grpc.StatusCode.CANCELLED, "the client cancelled the upload")
-        except Exception as exc:
-            _abort(
-                context, as_govreport_error(exc, "ExtractUpload", upload.filename), upload.filename
-            )
-        try:
-            extraction = self.extract(content, header.filename, header.options)
-        except Exception as exc:
-            _abort(
-                context, as_govreport_error(exc, "ExtractUpload", header.filename), header.filename
-            )
-        return service_pb2.ExtractUploadResponse(extraction=extraction)
+        async def handle() -> service_pb2.ExtractUploadResponse:
+            upload = UploadAssembler(self._settings.max_upload_bytes)
+            try:
+                async for message in request_iterator:
+                    upload.add(message)
+                header, content = upload.finish()
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                err = as_govreport_error(exc, "ExtractUpload", upload.filename)
+                await _abort(context, err, upload.filename)
+            try:
+                extraction = await self.extract(
+                    content, header.filename, header.options, "ExtractUpload"
+                )
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                err = as_govreport_error(exc, "ExtractUpload", header.filename)
+                await _abort(context, err, header.filename)
+            return service_pb2.ExtractUploadResponse(extraction=extraction)
 
-    def ExtractBatch(
+        return await _traced("ExtractUpload", context, handle)
+
+    async def ExtractBatch(
         self,
-        request_iterator: Iterator[service_pb2.ExtractBatchRequest],
-        context: grpc.ServicerContext,
-    ) -> Iterator[service_pb2.ExtractBatchResponse]:
-        workers = self._settings.batch_workers
-        return _BatchRun(self.batch_item, workers, in_flight=2 * workers).run(
-            request_iterator, context
-        )
+        request_iterator: AsyncIterator[service_pb2.ExtractBatchRequest],
+        context: grpc.aio.ServicerContext[Any, Any],
+    ) -> AsyncIterator[service_pb2.ExtractBatchResponse]:
+        """Results as they are ready; at most ``batch_in_flight`` documents held at once."""
+        token = REQUEST_ID.set(_request_id(context))
+        await context.send_initial_metadata((("x-request-id", REQUEST_ID.get()),))
+        metrics.IN_FLIGHT.inc()
+        window = asyncio.Semaphore(self._settings.batch_window)
+        results: asyncio.Queue[service_pb2.ExtractBatchResponse | None] = asyncio.Queue()
+        tasks: set[asyncio.Task[None]] = set()
+        code = "OK"
 
-    def Validate(
-        self, request: service_pb2.ValidateRequest, context: grpc.ServicerContext
+        async def one(request: service_pb2.ExtractBatchRequest) -> None:
+            try:
+                await results.put(await self.batch_item(request))
+            finally:
+                window.release()
+
+        async def feed() -> None:
+            async for request in request_iterator:
+                await window.acquire()
+                task = asyncio.create_task(one(request))
+                tasks.add(task)
+                task.add_done_callback(tasks.discard)
+            while tasks:
+                await asyncio.gather(*list(tasks), return_exceptions=True)
+            await results.put(None)
+
+        reader = asyncio.create_task(feed())
+        try:
+            while True:
+                item = await results.get()
+                if item is None:
+                    break
+                yield item
+            await reader
+        except asyncio.CancelledError:
+            code = "CANCELLED"
+            raise
+        finally:
+            reader.cancel()
+            for task in list(tasks):
+                task.cancel()
+            metrics.IN_FLIGHT.dec()
+            metrics.REQUESTS.labels("ExtractBatch", code).inc()
+            REQUEST_ID.reset(token)
+
+    async def Validate(
+        self, request: service_pb2.ValidateRequest, context: grpc.aio.ServicerContext[Any, Any]
     ) -> service_pb2.ValidateResponse:
-        previous = (
-            request.previous_year_report if request.HasField("previous_year_report") else None
-        )
-        validate = self._validate_fn or validation_module.validate
-        try:
-            findings = validate(
-                request.report, previous, request.filed_year, self._settings.ocr_min_confidence
+        async def handle() -> service_pb2.ValidateResponse:
+            previous = (
+                request.previous_year_report if request.HasField("previous_year_report") else None
             )
-        except Exception as exc:
-            _abort(context, as_govreport_error(exc, "Validate"))
-        return service_pb2.ValidateResponse(validation=findings)
+            validate = self._validate_fn or validation_module.validate
+            try:
+                findings = validate(
+                    request.report, previous, request.filed_year, self._settings.ocr_min_confidence
+                )
+            except Exception as exc:
+                await _abort(context, as_govreport_error(exc, "Validate"))
+            return service_pb2.ValidateResponse(validation=findings)
 
-    def GetTemplate(
-        self, request: service_pb2.GetTemplateRequest, context: grpc.ServicerContext
+        return await _traced("Validate", context, handle)
+
+    async def GetTemplate(
+        self, request: service_pb2.GetTemplateRequest, context: grpc.aio.ServicerContext[Any, Any]
     ) -> service_pb2.GetTemplateResponse:
-        try:
-            tpl = template_definition(request.version)
-        except Exception as exc:
-            _abort(context, as_govreport_error(exc, "GetTemplate"))
-        return service_pb2.GetTemplateResponse(template=tpl)
+        async def handle() -> service_pb2.GetTemplateResponse:
+            try:
+                tpl = template_definition(request.version)
+            except Exception as exc:
+                await _abort(context, as_govreport_error(exc, "GetTemplate"))
+            return service_pb2.GetTemplateResponse(template=tpl)
+
+        return await _traced("GetTemplate", context, handle)
+
+
+def _request_id(context: grpc.aio.ServicerContext[Any, Any]) -> str:
+    """The caller's ``x-request-id`` when it sent a sane one, else a new id."""
+    for key, value in context.invocation_metadata() or ():
+        sane = isinstance(value, str) and 0 < len(value) <= 64
+        if key == "x-request-id" and sane and str(value).replace("-", "").isalnum():
+            return str(value)
+    return uuid.uuid4().hex[:16]
+
+
+async def _traced(
+    method: str, context: grpc.aio.ServicerContext[Any, Any], handle: Callable[[], Awaitable[_T]]
+) -> _T:
+    """Runs one unary-response call with its request id, metrics and header."""
+    token = REQUEST_ID.set(_request_id(context))
+    metrics.IN_FLIGHT.inc()
+    code = "OK"
+    try:
+        await context.send_initial_metadata((("x-request-id", REQUEST_ID.get()),))
+        return await handle()
+    except asyncio.CancelledError:
+        code = "CANCELLED"
+        raise
+    except BaseException:
+        found = context.code() if hasattr(context, "code") else None
+        code = found.name if isinstance(found, grpc.StatusCode) else "UNKNOWN"
+        raise
+    finally:
+        metrics.IN_FLIGHT.dec()
+        metrics.REQUESTS.labels(method, code).inc()
+        REQUEST_ID.reset(token)
 
 
 @cache
@@ -339,87 +479,9 @@ def template_definition(version: int) -> template_pb2.TemplateDefinition:
     return definition(VERSION_OF_PROTO[version])  # type: ignore[index]
 
 
-def _abort(context: grpc.ServicerContext, err: GovreportError, filename: str = "") -> NoReturn:
-    context.abort_with_status(error_status(err, filename))
-
-
-class _EndOfInput:
-    def __init__(self, count: int) -> None:
-        self.count = count
-
-
-class _BatchRun:
-    """One ExtractBatch stream: a reader thread feeds a small pool, results come back as ready.
-
-    At most ``in_flight`` documents are held at once (read but not yet sent
-    back), so a long batch does not pile up in memory.
-    """
-
-    def __init__(
-        self,
-        work: Callable[[service_pb2.ExtractBatchRequest], service_pb2.ExtractBatchResponse],
-        workers: int,
-        in_flight: int,
-    ) -> None:
-        self._work = work
-        self._workers = workers
-        self._slots = threading.BoundedSemaphore(in_flight)
-        self._results: queue.Queue[service_pb2.ExtractBatchResponse | _EndOfInput] = queue.Queue()
-        self._stop = threading.Event()
-
-    def run(
-        self,
-        requests: Iterator[service_pb2.ExtractBatchRequest],
-        context: grpc.ServicerContext,
-    ) -> Iterator[service_pb2.ExtractBatchResponse]:
-        context.add_callback(self._stop.set)
-        pool = ThreadPoolExecutor(self._workers, thread_name_prefix="govreport-batch")
-        reader = threading.Thread(
-            target=self._feed, args=(requests, pool), name="govreport-batch-reader", daemon=True
-        )
-        reader.start()
-        try:
-            sent = 0
-            expected: int | None = None
-            while expected is None or sent < expected:
-                try:
-                    item = self._results.get(timeout=0.2)
-                except queue.Empty:
-                    if self._stop.is_set() or not context.is_active():
-                        return
-                    continue
-                if isinstance(item, _EndOfInput):
-                    expected = item.count
-                    continue
-                yield item
-                sent += 1
-                self._slots.release()
-        finally:
-            self._stop.set()
-            pool.shutdown(wait=False, cancel_futures=True)
-
-    def _feed(
-        self, requests: Iterator[service_pb2.ExtractBatchRequest], pool: ThreadPoolExecutor
-    ) -> None:
-        submitted = 0
-        try:
-            for request in requests:
-                while not self._slots.acquire(timeout=0.2):
-                    if self._stop.is_set():
-                        return
-                if self._stop.is_set():
-                    return
-                future = pool.submit(self._work, request)
-                future.add_done_callback(self._deliver)
-                submitted += 1
-        except grpc.RpcError:
-            self._stop.set()  # the client went away
-        except Exception:  # a reader thread must not die silently
-            log.exception("ExtractBatch: reading the request stream failed")
-            self._stop.set()
-        finally:
-            self._results.put(_EndOfInput(submitted))
-
-    def _deliver(self, future: Future[service_pb2.ExtractBatchResponse]) -> None:
-        if not future.cancelled():
-            self._results.put(future.result())
+async def _abort(
+    context: grpc.aio.ServicerContext[Any, Any], err: GovreportError, filename: str = ""
+) -> NoReturn:
+    status = error_status(err, filename)
+    await context.abort(status.code, status.details, status.trailing_metadata)
+    raise AssertionError("unreachable: abort raises")

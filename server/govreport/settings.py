@@ -1,30 +1,22 @@
-"""Server and client settings, in one place, read from ``GOVREPORT_*`` environment variables.
+"""All settings, in one place: defaults, then a TOML config file, then ``GOVREPORT_*`` variables,
+then command-line flags (``govreport serve --max-pages 200``), each overriding the one before.
 
-============================== ========= ==============================================
-variable                       default   meaning
-============================== ========= ==============================================
-GOVREPORT_HOST                 127.0.0.1 interface to bind (0.0.0.0 or [::] for all)
-GOVREPORT_PORT                 50051     port to bind; 0 picks a free one
-GOVREPORT_MAX_MESSAGE_BYTES    64 MiB    largest gRPC message either way (unary Extract)
-GOVREPORT_MAX_UPLOAD_BYTES     256 MiB   largest document, whichever RPC brings it
-GOVREPORT_WORKERS              8         threads serving RPCs (concurrent calls)
-GOVREPORT_BATCH_WORKERS        2         threads extracting one ExtractBatch's documents
-GOVREPORT_UPLOAD_CHUNK_BYTES   1 MiB     chunk size the CLI sends ExtractUpload in
-GOVREPORT_GRACE_SECONDS        5         how long a stopping server lets calls finish
-GOVREPORT_LOG_LEVEL            INFO      logging level of ``govreport serve``
-GOVREPORT_OCR_MIN_CONFIDENCE   0.8       OCR cells read with a lower confidence (0..1) need a look
-============================== ========= ==============================================
-
-Sizes are bytes, optionally with a binary suffix: ``1048576``, ``512KiB``,
-``64MiB``, ``1GiB`` (``K``/``M``/``G`` mean the same).
+The table in docs/configuration.md is generated from ``FIELDS`` below
+(``python -m govreport.settings``) and checked by a test, so it cannot
+drift from the code. Sizes are bytes, optionally with a binary suffix:
+``1048576``, ``512KiB``, ``64MiB``, ``1GiB``.
 """
 
 from __future__ import annotations
 
 import os
 import re
+import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
+from typing import Any
+
+from govreport.limits import Limits
 
 KiB = 1024
 MiB = 1024 * KiB
@@ -37,75 +29,225 @@ OCR_MIN_CONFIDENCE = 0.8
 _SIZE = re.compile(r"^\s*(\d+)\s*([KMG]i?B?|B)?\s*$", re.IGNORECASE)
 _UNITS = {"": 1, "B": 1, "K": KiB, "M": MiB, "G": GiB}
 _LOG_LEVELS = ("CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG")
+_LIMITS = Limits()
+
+
+def _cpus() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
 @dataclass(frozen=True, slots=True)
 class Settings:
-    """Everything the server (and the CLI's client side) can be configured with."""
+    """Everything the server (and the CLI's client side) can be configured with.
 
+    Field comments are the documentation: FIELDS turns them into the table.
+    """
+
+    # -- listening
     host: str = "127.0.0.1"
     port: int = 50051
+    # -- work
+    workers: int = 0  # 0: one per CPU
+    worker_max_tasks: int = 200
+    worker_memory_bytes: int = 3 * GiB
+    max_queue: int = 0  # 0: four per worker
+    batch_in_flight: int = 0  # 0: two per worker
+    max_seconds_per_document: float = 300.0
+    # -- limits
     max_message_bytes: int = 64 * MiB
-    max_upload_bytes: int = 256 * MiB
-    workers: int = 8
-    batch_workers: int = 2
-    upload_chunk_bytes: int = 1 * MiB
-    grace_seconds: float = 5.0
+    max_upload_bytes: int = 64 * MiB
+    max_pages: int = _LIMITS.max_pages
+    max_page_pixels: int = _LIMITS.max_page_pixels
+    max_zip_ratio: float = _LIMITS.max_zip_ratio
+    max_unzipped_bytes: int = _LIMITS.max_unzipped_bytes
+    max_pdf_objects: int = _LIMITS.max_pdf_objects
+    # -- security
+    tls_cert_file: str = ""
+    tls_key_file: str = ""
+    tls_client_ca_file: str = ""
+    auth_tokens_file: str = ""
+    auth_tokens: str = ""
+    # -- operations
+    metrics_port: int = -1
+    drain_seconds: float = 2.0
+    grace_seconds: float = 10.0
     log_level: str = "INFO"
-    # A cell read by OCR below this confidence is not to be trusted without a look (every
-    # wrong figure on the simulated scans of tests/test_ocr.py is below it or breaks a sum).
+    log_format: str = "json"
+    upload_chunk_bytes: int = 1 * MiB
     ocr_min_confidence: float = OCR_MIN_CONFIDENCE
 
     def __post_init__(self) -> None:
         if not 0 <= self.port <= 65535:
             raise ValueError(f"port must be 0..65535, not {self.port}")
-        for name in ("max_message_bytes", "max_upload_bytes", "upload_chunk_bytes"):
-            if getattr(self, name) <= 0:
-                raise ValueError(f"{name} must be positive, not {getattr(self, name)}")
-        if self.workers < 1 or self.batch_workers < 1:
-            raise ValueError("workers and batch_workers must be at least 1")
-        if self.grace_seconds < 0:
-            raise ValueError(f"grace_seconds must not be negative, not {self.grace_seconds}")
+        if not -1 <= self.metrics_port <= 65535:
+            raise ValueError(f"metrics_port must be -1 (off) or 0..65535, not {self.metrics_port}")
+        for f in fields(self):
+            value = getattr(self, f.name)
+            positive = f.name.endswith("_bytes") or f.name.startswith("max_")
+            if positive and f.name not in ("max_queue",) and value <= 0:
+                raise ValueError(f"{f.name} must be positive, not {value}")
+        for name in ("workers", "max_queue", "batch_in_flight", "worker_max_tasks"):
+            if getattr(self, name) < 0:
+                raise ValueError(f"{name} must not be negative, not {getattr(self, name)}")
+        if self.grace_seconds < 0 or self.drain_seconds < 0:
+            raise ValueError("grace_seconds and drain_seconds must not be negative")
         if not 0.0 <= self.ocr_min_confidence <= 1.0:
             raise ValueError(f"ocr_min_confidence must be 0..1, not {self.ocr_min_confidence}")
         if self.log_level.upper() not in _LOG_LEVELS:
             raise ValueError(f"log_level must be one of {', '.join(_LOG_LEVELS)}")
+        if self.log_format not in ("json", "text"):
+            raise ValueError(f"log_format must be json or text, not {self.log_format!r}")
+        if bool(self.tls_cert_file) != bool(self.tls_key_file):
+            raise ValueError("tls_cert_file and tls_key_file go together")
+        if self.tls_client_ca_file and not self.tls_cert_file:
+            raise ValueError("tls_client_ca_file (mutual TLS) needs tls_cert_file and tls_key_file")
+
+    # -- derived values
 
     @property
     def address(self) -> str:
         """``host:port`` as gRPC wants it (IPv6 hosts bracketed)."""
         return join_host_port(self.host, self.port)
 
+    @property
+    def worker_count(self) -> int:
+        return self.workers or _cpus()
+
+    @property
+    def queue_limit(self) -> int:
+        return self.max_queue or 4 * self.worker_count
+
+    @property
+    def batch_window(self) -> int:
+        return self.batch_in_flight or 2 * self.worker_count
+
+    @property
+    def limits(self) -> Limits:
+        return Limits(
+            max_pages=self.max_pages,
+            max_page_pixels=self.max_page_pixels,
+            max_zip_ratio=self.max_zip_ratio,
+            max_unzipped_bytes=self.max_unzipped_bytes,
+            max_pdf_objects=self.max_pdf_objects,
+        )
+
+    def tokens(self) -> frozenset[str]:
+        """Bearer tokens that may call: from ``auth_tokens`` (comma-separated) and the file (one a
+        line, ``#`` comments). Empty: no authentication."""
+        found = {t.strip() for t in self.auth_tokens.split(",") if t.strip()}
+        if self.auth_tokens_file:
+            with open(self.auth_tokens_file, encoding="utf-8") as handle:
+                for line in handle:
+                    token = line.split("#", 1)[0].strip()
+                    if token:
+                        found.add(token)
+        return frozenset(found)
+
+    # -- loading
+
+    @classmethod
+    def load(
+        cls,
+        config_file: str | None = None,
+        environ: Mapping[str, str] | None = None,
+        overrides: Mapping[str, Any] | None = None,
+    ) -> Settings:
+        """Defaults < the TOML file (``config_file``, or GOVREPORT_CONFIG) < environment < flags."""
+        env = os.environ if environ is None else environ
+        path = config_file or env.get(ENV_PREFIX + "CONFIG", "").strip()
+        values: dict[str, Any] = {}
+        if path:
+            values.update(_from_file(path))
+        values.update(_from_env(env))
+        values.update({k: v for k, v in (overrides or {}).items() if v is not None})
+        try:
+            return cls(**values)
+        except (TypeError, ValueError) as exc:
+            raise ValueError(f"settings: {exc}") from exc
+
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
-        """Defaults, overridden by the ``GOVREPORT_*`` variables that are set and not empty.
+        return cls.load(environ=environ)
 
-        Raises ValueError naming the variable when a value cannot be read.
-        """
-        env = os.environ if environ is None else environ
-        values: dict[str, object] = {}
-        for f in fields(cls):
-            key = ENV_PREFIX + f.name.upper()
-            raw = env.get(key, "").strip()
-            if not raw:
-                continue
+
+FIELDS: dict[str, tuple[str, str]] = {
+    # name: (default as documented, meaning)
+    "host": ("127.0.0.1", "interface to bind (0.0.0.0 or [::] for all)"),
+    "port": ("50051", "gRPC port; 0 picks a free one (printed on the first line)"),
+    "workers": ("0 = CPUs", "worker processes doing the extraction (parsing, OCR)"),
+    "worker_max_tasks": ("200", "a worker is replaced after this many documents (bounds memory)"),
+    "worker_memory_bytes": ("3 GiB", "address-space limit of each worker (RLIMIT_AS)"),
+    "max_queue": ("0 = 4 per worker", "documents waiting for a worker; beyond it: OVERLOADED"),
+    "batch_in_flight": ("0 = 2 per worker", "documents of one ExtractBatch held at once"),
+    "max_seconds_per_document": ("300", "a document taking longer is stopped: TIME_LIMIT"),
+    "max_message_bytes": ("64 MiB", "largest gRPC message either way (unary Extract)"),
+    "max_upload_bytes": ("64 MiB", "largest document, whichever RPC brings it: TOO_LARGE"),
+    "max_pages": (str(_LIMITS.max_pages), "pages per document: TOO_MANY_PAGES"),
+    "max_page_pixels": ("40000000", "pixels per page image (decompression bombs): PAGE_TOO_LARGE"),
+    "max_zip_ratio": ("100", "DOCX expansion ratio (zip bombs): ARCHIVE_TOO_LARGE"),
+    "max_unzipped_bytes": ("512 MiB", "DOCX expanded size: ARCHIVE_TOO_LARGE"),
+    "max_pdf_objects": (str(_LIMITS.max_pdf_objects), "objects in a PDF: TOO_COMPLEX"),
+    "tls_cert_file": ("", "PEM certificate chain: serve TLS"),
+    "tls_key_file": ("", "PEM private key of tls_cert_file"),
+    "tls_client_ca_file": ("", "PEM CA bundle: require client certificates (mutual TLS)"),
+    "auth_tokens_file": ("", "bearer tokens, one a line: calls need `authorization: Bearer T`"),
+    "auth_tokens": ("", "bearer tokens, comma-separated (as the file; both may be used)"),
+    "metrics_port": ("-1 = off", "Prometheus /metrics on this HTTP port (0: a free one)"),
+    "drain_seconds": ("2", "on SIGTERM, how long health says NOT_SERVING before new calls stop"),
+    "grace_seconds": ("10", "then, how long calls in flight may finish"),
+    "log_level": ("INFO", "CRITICAL, ERROR, WARNING, INFO or DEBUG"),
+    "log_format": ("json", "json (one object a line, with request_id) or text"),
+    "upload_chunk_bytes": ("1 MiB", "chunk size the CLI sends ExtractUpload in"),
+    "ocr_min_confidence": ("0.8", "OCR cells below this confidence are flagged (rule Q1)"),
+}
+
+
+def _convert(name: str, raw: Any) -> Any:
+    """A value from a file or the environment as the field's type."""
+    default = next(f.default for f in fields(Settings) if f.name == name)
+    if isinstance(raw, str):
+        raw = raw.strip()
+    if name.endswith("_bytes"):
+        return parse_size(raw) if isinstance(raw, str) else int(raw)
+    if isinstance(default, bool):
+        return raw if isinstance(raw, bool) else str(raw).lower() in ("1", "true", "yes", "on")
+    if isinstance(default, int):
+        return int(raw)
+    if isinstance(default, float):
+        return float(raw)
+    value = str(raw)
+    return value.upper() if name == "log_level" else value
+
+
+def _from_env(env: Mapping[str, str]) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    for f in fields(Settings):
+        key = ENV_PREFIX + f.name.upper()
+        raw = env.get(key, "").strip()
+        if raw:
             try:
-                if f.name.endswith("_bytes"):
-                    values[f.name] = parse_size(raw)
-                elif f.name in ("port", "workers", "batch_workers"):
-                    values[f.name] = int(raw)
-                elif f.name in ("grace_seconds", "ocr_min_confidence"):
-                    values[f.name] = float(raw)
-                elif f.name == "log_level":
-                    values[f.name] = raw.upper()
-                else:
-                    values[f.name] = raw
+                values[f.name] = _convert(f.name, raw)
             except ValueError as exc:
                 raise ValueError(f"{key}={raw!r}: {exc}") from exc
-        try:
-            return cls(**values)  # type: ignore[arg-type]
-        except ValueError as exc:
-            raise ValueError(f"{ENV_PREFIX}* settings: {exc}") from exc
+    return values
+
+
+def _from_file(path: str) -> dict[str, Any]:
+    try:
+        with open(path, "rb") as handle:
+            data = tomllib.load(handle)
+    except OSError as exc:
+        raise ValueError(f"config file {path}: {exc.strerror or exc}") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise ValueError(f"config file {path}: {exc}") from exc
+    known = {f.name for f in fields(Settings)}
+    unknown = sorted(set(data) - known)
+    if unknown:
+        raise ValueError(f"config file {path}: unknown settings {', '.join(unknown)}")
+    try:
+        return {name: _convert(name, value) for name, value in data.items()}
+    except ValueError as exc:
+        raise ValueError(f"config file {path}: {exc}") from exc
 
 
 def parse_size(text: str) -> int:
@@ -121,3 +263,26 @@ def join_host_port(host: str, port: int) -> str:
     if ":" in host and not host.startswith("["):
         host = f"[{host}]"
     return f"{host}:{port}"
+
+
+def table() -> str:
+    """The configuration table (markdown) of docs/configuration.md."""
+    lines = [
+        "| setting (config file) | environment | flag of `govreport serve` | default | meaning |",
+        "|---|---|---|---|---|",
+    ]
+    for f in fields(Settings):
+        default, meaning = FIELDS[f.name]
+        flag = "--" + f.name.replace("_", "-")
+        lines.append(
+            f"| `{f.name}` | `{ENV_PREFIX}{f.name.upper()}` | `{flag}` | {default or '—'} | {meaning} |"
+        )
+    return "\n".join(lines)
+
+
+def with_overrides(settings: Settings, **overrides: Any) -> Settings:
+    return replace(settings, **{k: v for k, v in overrides.items() if v is not None})
+
+
+if __name__ == "__main__":
+    print(table())

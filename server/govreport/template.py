@@ -482,6 +482,7 @@ RULES: tuple[Rule, ...] = (
         "2021年版第六部分应说明信息处理费收取情况",
         "Section 六 of a 2021-template report states the information processing fees",
     ),
+    Rule("C4", "error", "表格部分应有表格", "A table section gives its table"),
     Rule(
         "Q1",
         "warning",

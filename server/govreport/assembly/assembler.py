@@ -53,8 +53,15 @@ def assemble(
         span = layout.sections.get(number)
         if span is None:
             continue
-        for path, filled in read(span.blocks, tpl).items():
+        found = read(span.blocks, tpl)
+        for path, filled in found.items():
             _fill_cell(ensure_cell(report, path), filled, _kind_of(tpl, path))
+        if not found:
+            # The heading is there, the table is not (left out, or a picture of it): its cells
+            # are MISSING, so the section counts as present and the validator says C4 once.
+            for section, row, column in tpl.cells():
+                if section == number and not row.group_row:
+                    ensure_cell(report, row.cell_path(column)).state = pb.CELL_STATE_MISSING
     return report
 
 

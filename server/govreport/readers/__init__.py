@@ -1,6 +1,6 @@
 """Readers: one per input format, each turning bytes into the same ir.Document.
 
-To add a format, write a module with ``read(content: bytes) -> Document``,
+To add a format, write a module with ``read(content: bytes, limits: Limits) -> Document``,
 teach ``detect`` to recognise its bytes, and register it in ``READERS``.
 """
 
@@ -10,10 +10,11 @@ from collections.abc import Callable
 
 from govreport.errors import GovreportError, Reason
 from govreport.ir import Document, SourceFormat
+from govreport.limits import Limits
 from govreport.readers import docx, html, image, pdf, text
 from govreport.readers.detect import detect
 
-Reader = Callable[[bytes], Document]
+Reader = Callable[[bytes, Limits], Document]
 
 READERS: dict[SourceFormat, Reader] = {
     SourceFormat.TEXT: text.read,
@@ -24,7 +25,7 @@ READERS: dict[SourceFormat, Reader] = {
 }
 
 
-def read(content: bytes, filename: str = "") -> Document:
+def read(content: bytes, filename: str = "", limits: Limits | None = None) -> Document:
     """Detects the format from the bytes and reads the document."""
     if not content:
         raise GovreportError(
@@ -37,7 +38,7 @@ def read(content: bytes, filename: str = "") -> Document:
             Reason.UNSUPPORTED_FORMAT,
             f"{filename or 'the document'} is a {fmt.value.upper()} file, which this server does not read yet",
         )
-    return reader(content)
+    return reader(content, limits or Limits())
 
 
 __all__ = ["READERS", "detect", "read"]

@@ -25,6 +25,7 @@ from docx.opc.exceptions import PackageNotFoundError
 
 from govreport.errors import GovreportError, Reason
 from govreport.ir import Block, Document, Location, Paragraph, SourceFormat, Table, TextCell
+from govreport.limits import Limits
 from govreport.readers import html as html_reader
 from govreport.readers._common import Grid, clean, join_lines
 
@@ -67,7 +68,8 @@ def _children(el: Element, *tags: str) -> Iterator[Element]:
             yield from _children(child, *tags)
 
 
-def read(content: bytes) -> Document:
+def read(content: bytes, limits: Limits | None = None) -> Document:
+    (limits or Limits()).check_zip(content)
     document = _open(content)
     reader = _Reader(_Numbering(document), dict(document.part.related_parts))
     reader.body(document.element.body)

@@ -19,6 +19,7 @@ import lxml.html
 
 from govreport.errors import GovreportError, Reason
 from govreport.ir import Block, Document, Location, Paragraph, SourceFormat, Table, TextCell
+from govreport.limits import Limits
 from govreport.readers._common import Grid, clean, join_lines
 
 # Elements whose content is never report text.
@@ -43,7 +44,8 @@ _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGN
 _MAX_SPAN = 1000  # a colspan/rowspan beyond this is a typo, not a layout
 
 
-def read(content: bytes) -> Document:
+def read(content: bytes, limits: Limits | None = None) -> Document:
+    """``limits`` are for paged and zipped formats; a text is bounded by its size."""
     text, encoding = decode(content)
     if not text.strip():
         raise GovreportError(Reason.EMPTY_DOCUMENT, "the HTML page holds no text")

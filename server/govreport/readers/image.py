@@ -17,21 +17,23 @@ from PIL import Image, ImageSequence, UnidentifiedImageError
 
 from govreport.errors import GovreportError, Reason
 from govreport.ir import Document, SourceFormat, UnreadPage
+from govreport.limits import Limits
 
 # An A4 page's short side, in inches: the dpi of a scan that records none.
 _A4_SHORT_INCHES = 8.27
 _MIN_DPI, _MAX_DPI = 70, 1200
-# Images are decoded up to this many pixels per page (a 600 dpi A3 page is ~70 Mpx).
-_MAX_PIXELS = 120_000_000
 
 
-def read(content: bytes) -> Document:
+def read(content: bytes, limits: Limits | None = None) -> Document:
+    limits = limits or Limits()
     from govreport.ocr import read_image_page  # OpenCV and Tesseract only when a scan comes
 
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             image = Image.open(io.BytesIO(content))
+            # The header gives the size: a bomb is refused before a pixel is decoded.
+            limits.check_pixels(image.width, image.height, 1)
             image.load()
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
         raise GovreportError(
@@ -39,16 +41,20 @@ def read(content: bytes) -> Document:
             f"the image cannot be decoded ({type(exc).__name__}: {exc}); it may be truncated or damaged",
         ) from exc
     except (Image.DecompressionBombWarning, Image.DecompressionBombError) as exc:
-        raise GovreportError(Reason.TOO_LARGE, f"the image is too large to read ({exc})") from exc
+        raise GovreportError(
+            Reason.PAGE_TOO_LARGE,
+            f"the image is too large to read ({exc}); scan at 300 dpi",
+        ) from exc
     document = Document(SourceFormat.IMAGE)
     # The iterator seeks one image object from frame to frame: each is read before the next.
     for number, frame in enumerate(ImageSequence.Iterator(image), start=1):
         document.page_count = number
+        limits.check_pages(number, "the image file")
+        limits.check_pixels(frame.width, frame.height, number)
         try:
-            if frame.width * frame.height > _MAX_PIXELS:
-                raise ValueError(f"{frame.width}x{frame.height} pixels is more than a page")
             pixels = np.asarray(frame.convert("RGB"), dtype=np.uint8)
             document.blocks.extend(read_image_page(pixels, number, image_dpi(frame)))
+            document.ocr_pages.append(number)
         except (OSError, ValueError) as exc:
             document.unread_pages.append(
                 UnreadPage(number, f"the page image cannot be decoded ({exc})")

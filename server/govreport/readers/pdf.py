@@ -26,8 +26,10 @@ from typing import Any
 import pdfplumber
 from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect
 from pdfminer.pdfparser import PDFSyntaxError
+from pdfminer.pdftypes import resolve1
 from pdfminer.psparser import PSException
 from pdfplumber.page import Page
+from pdfplumber.pdf import PDF
 from pdfplumber.utils.exceptions import PdfminerException
 
 from govreport.errors import GovreportError, Reason
@@ -42,6 +44,7 @@ from govreport.ir import (
     TextCell,
     UnreadPage,
 )
+from govreport.limits import Limits
 from govreport.normalize import HEADING_MARK, normalize
 from govreport.readers.pdf_scan import read_scanned_pages
 from govreport.readers.text import PAGE_NUMBER
@@ -111,7 +114,8 @@ def _cause(exc: Exception) -> Exception:
     return exc
 
 
-def read(content: bytes) -> Document:
+def read(content: bytes, limits: Limits | None = None) -> Document:
+    limits = limits or Limits()
     try:
         pdf = pdfplumber.open(io.BytesIO(content))
     except (PdfminerException, *_PASSWORD_ERRORS, *_SYNTAX_ERRORS) as exc:
@@ -122,6 +126,8 @@ def read(content: bytes) -> Document:
             raise _corrupt(cause) from exc
         raise
     with pdf:
+        limits.check_pdf_objects(_object_count(pdf))
+        limits.check_pages(_declared_pages(pdf), "the PDF")
         try:
             pages = list(pdf.pages)
         except Exception as exc:  # pdfminer raises many kinds on a damaged file
@@ -155,9 +161,11 @@ def read(content: bytes) -> Document:
         placed.sort(key=lambda item: item[0])
         by_page[text.number] = [block for _, block in placed]
     if problems:
-        for number, scanned in read_scanned_pages(content, sorted(problems)).items():
+        scanned_pages = read_scanned_pages(content, sorted(problems), limits.max_page_pixels)
+        for number, scanned in scanned_pages.items():
             if scanned.blocks:
                 by_page[number] = scanned.blocks
+                document.ocr_pages.append(number)
             else:
                 reason = problems[number]
                 if scanned.problem:
@@ -172,6 +180,20 @@ def read(content: bytes) -> Document:
             f"nothing could be read from the PDF, neither a text layer nor by OCR ({reasons})",
         )
     return document
+
+
+def _object_count(pdf: PDF) -> int:
+    """Objects in the cross-reference tables: read without parsing any of them."""
+    return sum(len(list(xref.get_objids())) for xref in pdf.doc.xrefs)
+
+
+def _declared_pages(pdf: PDF) -> int:
+    """The page tree's /Count, so a 5,000-page file is refused before its pages are walked."""
+    with contextlib.suppress(Exception):  # a damaged tree: the walk itself will say so
+        count = resolve1(resolve1(pdf.doc.catalog["Pages"])["Count"])
+        if isinstance(count, int):
+            return count
+    return 0
 
 
 def _encrypted() -> GovreportError:

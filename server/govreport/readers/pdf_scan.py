@@ -15,16 +15,16 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from govreport.ir import Block
+from govreport.limits import Limits
 
 if TYPE_CHECKING:
     import pypdfium2 as pdfium
 
 # The dpi the OCR is tuned and measured at (docs/ocr-benchmarks.md).
 RENDER_DPI = 300
-# A page is rendered at a lower dpi rather than over this many pixels (an A4 page at 300 dpi
-# is 8.7 Mpx, A3 17 Mpx): a page declared 50,000 pt wide must not take gigabytes.
-MAX_PIXELS = 40_000_000
-# Below this dpi a page is too big to read, not worth a guess.
+# A page is rendered at a lower dpi rather than over Limits.max_page_pixels (an A4 page at
+# 300 dpi is 8.7 Mpx, A3 17 Mpx), down to this dpi; a page bigger than that is refused:
+# one declared 50,000 pt wide must not take gigabytes.
 MIN_DPI = 100
 
 
@@ -34,8 +34,11 @@ class ScanResult:
     problem: str | None  # why the page stays unread, when it does
 
 
-def read_scanned_pages(content: bytes, numbers: Iterable[int]) -> dict[int, ScanResult]:
-    """OCR of the given 1-based pages of the PDF."""
+def read_scanned_pages(
+    content: bytes, numbers: Iterable[int], max_pixels: int = Limits().max_page_pixels
+) -> dict[int, ScanResult]:
+    """OCR of the given 1-based pages of the PDF. Raises PAGE_TOO_LARGE for a page that is over
+    ``max_pixels`` even at MIN_DPI."""
     import pypdfium2 as pdfium  # rendering only when a scanned page comes
 
     from govreport.ocr import read_image_page
@@ -54,13 +57,12 @@ def read_scanned_pages(content: bytes, numbers: Iterable[int]) -> dict[int, Scan
                 continue
             try:
                 width, height = page.get_size()  # points
-                dpi = min(render_dpi(width, height), scan_dpi(page) or RENDER_DPI)
+                dpi = min(render_dpi(width, height, max_pixels), scan_dpi(page) or RENDER_DPI)
                 if dpi < MIN_DPI:
-                    out[number] = ScanResult(
-                        [],
-                        f"the page is too large to render for OCR ({width:.0f} x {height:.0f} pt)",
+                    scale = MIN_DPI / 72
+                    Limits(max_page_pixels=max_pixels).check_pixels(
+                        round(width * scale), round(height * scale), number
                     )
-                    continue
                 bitmap = page.render(scale=dpi / 72)
                 pixels = np.asarray(bitmap.to_pil().convert("RGB"), dtype=np.uint8)
                 blocks = read_image_page(pixels, number, dpi)
@@ -93,9 +95,9 @@ def scan_dpi(page: pdfium.PdfPage) -> int | None:
     return max(MIN_DPI, best[1]) if best else None
 
 
-def render_dpi(width_pt: float, height_pt: float) -> int:
-    """RENDER_DPI, or less when the page would be over MAX_PIXELS."""
+def render_dpi(width_pt: float, height_pt: float, max_pixels: int) -> int:
+    """RENDER_DPI, or less when the page would be over ``max_pixels``."""
     pixels = width_pt * height_pt * (RENDER_DPI / 72) ** 2
-    if pixels <= MAX_PIXELS:
+    if pixels <= max_pixels:
         return RENDER_DPI
-    return int(RENDER_DPI * (MAX_PIXELS / pixels) ** 0.5)
+    return int(RENDER_DPI * (max_pixels / pixels) ** 0.5)

@@ -20,6 +20,7 @@ from charset_normalizer import from_bytes
 
 from govreport.errors import GovreportError, Reason
 from govreport.ir import Block, Document, Location, Paragraph, SourceFormat, Table, TextCell
+from govreport.limits import Limits
 from govreport.normalize import HEADING_MARK, normalize
 
 _BOMS: tuple[tuple[bytes, str], ...] = (
@@ -234,7 +235,8 @@ def _table(run: list[_Line]) -> Table:
     return Table(rows, grid=False, location=Location(line=first.number, char_start=first.start))
 
 
-def read(content: bytes) -> Document:
+def read(content: bytes, limits: Limits | None = None) -> Document:
+    """``limits`` are for paged and zipped formats; a text is bounded by its size."""
     text, encoding = decode(content)
     if not text.strip():
         raise GovreportError(

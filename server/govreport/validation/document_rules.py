@@ -11,7 +11,7 @@ from govreport.template import SECTIONS, Template, Version
 from govreport.v1 import report_pb2 as pb
 from govreport.v1 import validation_pb2 as vpb
 from govreport.validation.findings import finding, label_of
-from govreport.validation.reading import number
+from govreport.validation.reading import number, tables_without_figures
 
 _NEW_TOTAL = "application_handling.new_applications.total"
 _REVIEW_TOTAL = "review_and_litigation.administrative_review.total"
@@ -155,6 +155,27 @@ def check_sections(
             )
 
 
+def check_tables_given(
+    report: pb.AnnualReport, tpl: Template, filed_year: int
+) -> Iterator[vpb.Finding]:
+    """C4: a section that is there (C2 covers one that is not) gives its table."""
+    present = sections_present(report)
+    for section in SECTIONS:
+        if section.number not in tables_without_figures(report, tpl):
+            continue
+        if not present[section.number]:
+            continue
+        field = tpl.disclosure_field if section.number == "二" else section.field
+        yield finding(
+            "C4",
+            [field],
+            f"the table of section {section.number}",
+            "",
+            f"第{section.number}部分「{section.heading}」没有表格（或表格是图片，无法读取）",
+            f"Section {section.number} ({section.heading}) has no table, or only a picture of one",
+        )
+
+
 def check_fee_statement(
     report: pb.AnnualReport, tpl: Template, filed_year: int
 ) -> Iterator[vpb.Finding]:
@@ -179,5 +200,6 @@ DOCUMENT_CHECKS = (
     check_year,
     check_template_version,
     check_sections,
+    check_tables_given,
     check_fee_statement,
 )

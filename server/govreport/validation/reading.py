@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from govreport.paths import get_cell
+from govreport.paths import get_cell, iter_cells
+from govreport.template import Template
 from govreport.v1 import report_pb2 as pb
 
 Number = int | Decimal
@@ -32,3 +33,13 @@ def number(report: pb.AnnualReport, path: str, *, blank_is_zero: bool) -> Number
 
 def is_set(report: pb.AnnualReport, path: str) -> bool:
     return get_cell(report, path) is not None
+
+
+def tables_without_figures(report: pb.AnnualReport, tpl: Template) -> set[str]:
+    """Table sections ("二", "三", "四") the report has none of the cells of (all MISSING):
+    the table was left out, or is an image the reader could not see into."""
+    seen: dict[str, bool] = {}
+    for placed in iter_cells(report, tpl):
+        given = placed.cell.state != pb.CELL_STATE_MISSING
+        seen[placed.section] = seen.get(placed.section, False) or given
+    return {section for section in ("二", "三", "四") if not seen.get(section, False)}

@@ -10,7 +10,7 @@ from govreport.template import APPLICANT_COLUMNS, CASE_COLUMNS, Kind, Row, Templ
 from govreport.v1 import report_pb2 as pb
 from govreport.v1 import validation_pb2 as vpb
 from govreport.validation.findings import Number, finding, label_of
-from govreport.validation.reading import is_set, number
+from govreport.validation.reading import is_set, number, tables_without_figures
 
 _AH = "application_handling"
 _OUT = f"{_AH}.outcomes"
@@ -197,8 +197,12 @@ _FRACTION = re.compile(r"^\s*\d+\.\d+\s*$")
 
 
 def check_cell_types(report: pb.AnnualReport, tpl: Template) -> Iterator[vpb.Finding]:
-    """R6: counts are non-negative integers; R6a: a table cell holds a number."""
+    """R6: counts are non-negative integers; R6a: a table cell holds a number (a table left out
+    as a whole is one C4 finding, not one R6a a cell)."""
+    left_out = tables_without_figures(report, tpl)
     for placed in iter_cells(report, tpl):
+        if placed.section in left_out:
+            continue
         cell, path = placed.cell, placed.path
         label = label_of(path)
         if (

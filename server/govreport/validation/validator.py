@@ -34,7 +34,7 @@ def validate(
     out = vpb.ValidationReport(findings=findings)
     out.error_count = sum(1 for f in findings if f.severity == vpb.SEVERITY_ERROR)
     out.warning_count = sum(1 for f in findings if f.severity == vpb.SEVERITY_WARNING)
-    checks = ["R1", "R2", "R3", "R3a", "R4", "R6", "R6a", "R8", "R9", "C2"]
+    checks = ["R1", "R2", "R3", "R3a", "R4", "R6", "R6a", "R8", "R9", "C2", "C4"]
     if tpl.version.value == 2019:
         checks += ["R5", "C1"]
     else:

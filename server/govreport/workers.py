@@ -1,0 +1,397 @@
+"""Where the CPU work runs: a pool of worker processes behind a bounded queue, for the asyncio server.
+
+The gRPC threads never parse or OCR. A request's document goes to a queue;
+when more than ``queue_limit`` documents wait, the next one is refused at
+once (OVERLOADED, with a retry delay) rather than joining an ever-growing
+backlog. Each worker process reads one document at a time; the parent
+watches it:
+
+- over ``max_seconds_per_document``, the worker is killed and the request
+  fails with TIME_LIMIT;
+- when the caller gives up (deadline, cancellation), a queued document is
+  dropped and a running one's worker is killed, so no work is done for
+  nobody;
+- a worker that dies (killed, out of memory) fails its request with
+  WORKER_FAILED (UNAVAILABLE: retryable) and is replaced;
+- after ``worker_max_tasks`` documents a worker is replaced, which bounds
+  the memory a long-running process can gather.
+
+Workers are started with the ``spawn`` method (a clean interpreter, not a
+fork of the threaded gRPC process) and limit themselves at start: address
+space (RLIMIT_AS), no core files, a private empty working directory, umask
+077. They get the document's bytes over a pipe and never open a path or
+URL a request names.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import multiprocessing
+import os
+import signal
+import tempfile
+import time
+import traceback
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from multiprocessing.connection import Connection
+from multiprocessing.process import BaseProcess
+from typing import Any
+
+from govreport.convert import ConvertOptions
+from govreport.errors import GovreportError, Reason
+from govreport.v1 import service_pb2
+
+log = logging.getLogger(__name__)
+
+ConvertFn = Callable[[bytes, str, ConvertOptions], service_pb2.Extraction]
+
+
+class Overloaded(GovreportError):
+    """The queue is full: try again after ``retry_after`` seconds."""
+
+    def __init__(self, waiting: int, limit: int, retry_after: float) -> None:
+        super().__init__(
+            Reason.OVERLOADED,
+            f"the server is busy ({waiting} documents waiting, the queue holds {limit}); "
+            f"retry in {retry_after:.0f} s or send to another replica",
+        )
+        self.retry_after = retry_after
+
+
+# ---------------------------------------------------------------- the worker process
+
+
+def _limit_self(memory_bytes: int) -> str:
+    """Takes what the worker does not need: memory beyond its share, core files, a cwd with
+    anything in it. Returns the private directory it works in."""
+    import resource
+
+    with contextlib.suppress(ValueError, OSError):
+        resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
+    with contextlib.suppress(ValueError, OSError):
+        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    os.umask(0o077)
+    home = tempfile.mkdtemp(prefix="govreport-worker-")
+    os.chdir(home)
+    os.environ["TMPDIR"] = home  # Tesseract's and our temporary files stay in it
+    tempfile.tempdir = home
+    return home
+
+
+def worker_main(conn: Connection, memory_bytes: int, convert_fn: ConvertFn | None) -> None:
+    """A worker: documents in, serialized Extractions (or errors) out, until told to stop."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when workers stop
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    _limit_self(memory_bytes)
+    if convert_fn is None:
+        from govreport.convert import convert  # the heavy imports, once per worker
+
+        convert_fn = convert
+    while True:
+        try:
+            message = conn.recv()
+        except (EOFError, OSError):
+            return
+        if message is None:
+            return
+        content, filename, options = message
+        reply: tuple[Any, ...]
+        try:
+            reply = ("ok", convert_fn(content, filename, options).SerializeToString())
+        except GovreportError as err:
+            reply = ("error", err.reason.value, err.message)
+        except MemoryError:
+            reply = (
+                "error",
+                Reason.TOO_COMPLEX.value,
+                f"{filename or 'the document'} needs more memory than a worker may use "
+                f"({memory_bytes >> 20} MiB, GOVREPORT_WORKER_MEMORY_BYTES)",
+            )
+        except Exception as exc:  # a bug: the parent logs it under an incident id
+            reply = ("bug", f"{type(exc).__name__}: {exc}", traceback.format_exc())
+        del content
+        try:
+            conn.send(reply)
+        except (BrokenPipeError, OSError):
+            return
+
+
+# ---------------------------------------------------------------- the parent side
+
+
+@dataclass
+class _Job:
+    content: bytes
+    filename: str
+    options: ConvertOptions
+    future: asyncio.Future[service_pb2.Extraction]
+    queued_at: float = field(default_factory=time.monotonic)
+
+
+class _Worker:
+    """One worker process and the pipe to it."""
+
+    def __init__(self, pool: WorkerPool) -> None:
+        self.pipes = pool.pipes
+        ctx = multiprocessing.get_context("spawn")
+        self.conn, child = ctx.Pipe()
+        self.process: BaseProcess = ctx.Process(
+            target=worker_main,
+            args=(child, pool.memory_bytes, pool.convert_fn),
+            name="govreport-worker",
+            daemon=True,
+        )
+        self.process.start()
+        child.close()
+        self.tasks = 0
+
+    @property
+    def pid(self) -> int | None:
+        return self.process.pid
+
+    def kill(self) -> None:
+        # The pipe is left to the thread waiting on it: the dead end gives it EOFError.
+        with contextlib.suppress(OSError):
+            self.process.kill()
+        self.process.join(5)
+
+    def stop(self) -> None:
+        with contextlib.suppress(OSError):
+            self.conn.send(None)
+        self.process.join(5)
+        if self.process.is_alive():
+            self.kill()
+        self.conn.close()
+
+    async def call(self, job: _Job) -> tuple[Any, ...]:
+        """Sends the document and waits for the reply, on a thread: a pipe write of a large
+        document blocks until the worker reads it, and that must never stall the event loop.
+        Killing the worker ends the wait (EOFError)."""
+        self.tasks += 1
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self.pipes, self._roundtrip, job)
+
+    def _roundtrip(self, job: _Job) -> tuple[Any, ...]:
+        self.conn.send((job.content, job.filename, job.options))
+        reply: tuple[Any, ...] = self.conn.recv()
+        return reply
+
+
+class WorkerPool:
+    """``await pool.extract(content, filename, options)`` on ``size`` worker processes."""
+
+    def __init__(
+        self,
+        size: int,
+        *,
+        queue_limit: int,
+        time_limit: float,
+        max_tasks: int,
+        memory_bytes: int,
+        convert_fn: ConvertFn | None = None,
+        on_queue_change: Callable[[int], None] | None = None,
+    ) -> None:
+        self.size = size
+        self.queue_limit = queue_limit
+        self.time_limit = time_limit
+        self.max_tasks = max_tasks
+        self.memory_bytes = memory_bytes
+        self.convert_fn = convert_fn  # must be picklable (a module-level function)
+        self._on_queue_change = on_queue_change or (lambda _n: None)
+        self._queue: asyncio.Queue[_Job] = asyncio.Queue()
+        self._slots: list[asyncio.Task[None]] = []
+        self._workers: list[_Worker | None] = []
+        self._busy = 0
+        self._seconds = 1.0  # a running mean of a document's time, for the retry delay
+        # One thread per worker waits on its pipe (and one spare for a worker being replaced).
+        self.pipes = ThreadPoolExecutor(size + 1, thread_name_prefix="govreport-pipe")
+
+    @property
+    def waiting(self) -> int:
+        return self._queue.qsize()
+
+    def pids(self) -> list[int]:
+        return [w.pid for w in self._workers if w is not None and w.pid is not None]
+
+    async def start(self) -> None:
+        loop = asyncio.get_running_loop()
+        # Starting a spawned interpreter takes a second: all at once, off the event loop.
+        workers = await asyncio.gather(
+            *(loop.run_in_executor(None, _Worker, self) for _ in range(self.size))
+        )
+        self._workers = list(workers)
+        self._slots = [asyncio.create_task(self._serve(i)) for i in range(self.size)]
+
+    async def close(self) -> None:
+        for task in self._slots:
+            task.cancel()
+        for task in self._slots:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        loop = asyncio.get_running_loop()
+        await asyncio.gather(
+            *(loop.run_in_executor(None, w.stop) for w in self._workers if w is not None)
+        )
+        self._workers = []
+        self.pipes.shutdown(wait=False, cancel_futures=True)
+        while not self._queue.empty():
+            job = self._queue.get_nowait()
+            if not job.future.done():
+                job.future.set_exception(
+                    GovreportError(Reason.WORKER_FAILED, "the server is shutting down; retry")
+                )
+
+    async def extract(
+        self, content: bytes, filename: str, options: ConvertOptions
+    ) -> service_pb2.Extraction:
+        """The document's extraction. Raises Overloaded, GovreportError, or CancelledError."""
+        if self._queue.qsize() >= self.queue_limit:
+            backlog = self._queue.qsize() + self._busy
+            retry_after = max(1.0, self._seconds * backlog / max(1, self.size))
+            raise Overloaded(self._queue.qsize(), self.queue_limit, retry_after)
+        future: asyncio.Future[service_pb2.Extraction] = asyncio.get_running_loop().create_future()
+        self._queue.put_nowait(_Job(content, filename, options, future))
+        self._on_queue_change(self._queue.qsize())
+        # When the caller is cancelled, the future is too: a slot holding it stops its worker.
+        return await future
+
+    async def _serve(self, index: int) -> None:
+        """One slot: takes jobs one at a time and runs each on its worker process."""
+        while True:
+            job = await self._queue.get()
+            self._on_queue_change(self._queue.qsize())
+            if job.future.done():  # the caller gave up while it waited
+                continue
+            self._busy += 1
+            try:
+                await self._run(index, job)
+            finally:
+                self._busy -= 1
+
+    async def _fresh_worker(self, index: int) -> _Worker:
+        worker = self._workers[index]
+        if worker is not None and worker.process.is_alive() and worker.tasks < self.max_tasks:
+            return worker
+        loop = asyncio.get_running_loop()
+        if worker is not None:
+            await loop.run_in_executor(None, worker.stop)
+        worker = await loop.run_in_executor(None, _Worker, self)
+        self._workers[index] = worker
+        return worker
+
+    async def _run(self, index: int, job: _Job) -> None:
+        worker = await self._fresh_worker(index)
+        started = time.monotonic()
+        call = asyncio.ensure_future(worker.call(job))
+        watched: set[asyncio.Future[Any]] = {call, job.future}
+        try:
+            done, _ = await asyncio.wait(
+                watched, timeout=self.time_limit, return_when=asyncio.FIRST_COMPLETED
+            )
+        except asyncio.CancelledError:  # the pool is closing
+            call.cancel()
+            worker.kill()
+            self._workers[index] = None
+            raise
+        if call not in done:
+            # Over the time limit, or the caller gave up: the worker's work is wasted either way.
+            call.cancel()
+            worker.kill()
+            self._workers[index] = None
+            if not job.future.done():
+                job.future.set_exception(
+                    GovreportError(
+                        Reason.TIME_LIMIT,
+                        f"{job.filename or 'the document'} took over {self.time_limit:.0f} s "
+                        "(GOVREPORT_MAX_SECONDS_PER_DOCUMENT) and was stopped",
+                    )
+                )
+            return
+        try:
+            reply = call.result()
+        except (EOFError, OSError) as exc:
+            log.warning("worker %s died while reading %s: %s", worker.pid, job.filename, exc)
+            worker.kill()
+            self._workers[index] = None
+            self._settle(
+                job,
+                error=GovreportError(
+                    Reason.WORKER_FAILED,
+                    f"the worker reading {job.filename or 'the document'} stopped "
+                    "unexpectedly; retry the request",
+                ),
+            )
+            return
+        self._seconds = 0.8 * self._seconds + 0.2 * (time.monotonic() - started)
+        kind = reply[0]
+        if kind == "ok":
+            self._settle(job, result=service_pb2.Extraction.FromString(reply[1]))
+        elif kind == "error":
+            self._settle(job, error=GovreportError(Reason(reply[1]), reply[2]))
+        else:
+            self._settle(job, error=WorkerBug(reply[1], reply[2]))
+
+    @staticmethod
+    def _settle(
+        job: _Job,
+        result: service_pb2.Extraction | None = None,
+        error: BaseException | None = None,
+    ) -> None:
+        if job.future.done():
+            return
+        if error is not None:
+            job.future.set_exception(error)
+        else:
+            job.future.set_result(result)  # type: ignore[arg-type]
+
+
+class WorkerBug(Exception):
+    """An unexpected exception inside a worker, with its traceback there."""
+
+    def __init__(self, summary: str, trace: str) -> None:
+        super().__init__(summary)
+        self.trace = trace
+
+
+class ThreadRunner:
+    """The WorkerPool's contract on threads of this process, for tests with a fake convert
+    (whose calls they inspect) and for embedding: same queue limit and errors, no processes."""
+
+    def __init__(self, convert_fn: ConvertFn, *, size: int = 2, queue_limit: int = 8) -> None:
+        self.convert_fn = convert_fn
+        self.size = size
+        self.queue_limit = queue_limit
+        self._slots: asyncio.Semaphore | None = None
+        self._waiting = 0
+
+    @property
+    def waiting(self) -> int:
+        return self._waiting
+
+    async def start(self) -> None:
+        self._slots = asyncio.Semaphore(self.size)
+
+    async def close(self) -> None:
+        return None
+
+    async def extract(
+        self, content: bytes, filename: str, options: ConvertOptions
+    ) -> service_pb2.Extraction:
+        if self._slots is None:
+            await self.start()
+        assert self._slots is not None
+        if self._waiting >= self.queue_limit:
+            raise Overloaded(self._waiting, self.queue_limit, 1.0)
+        self._waiting += 1
+        try:
+            await self._slots.acquire()
+        finally:
+            self._waiting -= 1
+        try:
+            return await asyncio.to_thread(self.convert_fn, content, filename, options)
+        finally:
+            self._slots.release()

@@ -1,0 +1,253 @@
+"""The bad-input catalogue, through the real server: each input gets its status code and reason,
+and afterwards the server is still SERVING with exactly its worker processes (none leaked).
+
+Formats are told by their bytes, never by the file name; limits answer RESOURCE_EXHAUSTED with a
+reason naming the limit; nothing the document names is ever fetched.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import random
+import re
+import struct
+import threading
+import zipfile
+import zlib
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import grpc
+import pytest
+from fixtures import LAYOUTS, load_gold
+from fixtures.pdf import draw, draw_encrypted, font
+from google.rpc import error_details_pb2
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+from grpc_status import rpc_status
+from reportlab.pdfgen.canvas import Canvas
+from serverproc import ServerProcess
+
+from govreport.v1 import service_pb2, service_pb2_grpc
+
+Stub = service_pb2_grpc.ReportExtractorStub
+SAMPLES = Path(__file__).parents[1] / "server/govreport/samples"
+SEED = next(SAMPLES.glob("000_*.txt"))
+WORKERS = len(os.sched_getaffinity(0))  # the real server's default: one per CPU
+MB = 1_000_000
+
+
+@pytest.fixture(autouse=True)
+def still_healthy(real_server: ServerProcess) -> Iterator[None]:
+    """After every bad input: SERVING, and the same number of worker processes."""
+    yield
+    with grpc.insecure_channel(real_server.address) as channel:
+        health = health_pb2_grpc.HealthStub(channel)
+        status = health.Check(health_pb2.HealthCheckRequest(service=""), timeout=10).status
+    assert status == health_pb2.HealthCheckResponse.SERVING
+    assert len(real_server.children()) == WORKERS, real_server.children()
+    assert real_server.proc.poll() is None
+
+
+def extract(stub: Stub, content: bytes, name: str) -> service_pb2.Extraction:
+    request = service_pb2.ExtractRequest(content=content, filename=name)
+    return stub.Extract(request, timeout=300).extraction
+
+
+def refused(stub: Stub, content: bytes, name: str) -> tuple[grpc.StatusCode, str, str]:
+    with pytest.raises(grpc.RpcError) as caught:
+        extract(stub, content, name)
+    return _code_reason(caught.value)
+
+
+def _code_reason(err: grpc.RpcError) -> tuple[grpc.StatusCode, str, str]:
+    assert isinstance(err, grpc.Call)
+    status = rpc_status.from_call(err)
+    assert status is not None, f"no rich status: {err}"
+    for detail in status.details:
+        info = error_details_pb2.ErrorInfo()
+        if detail.Unpack(info):
+            return err.code(), info.reason, err.details() or ""
+    raise AssertionError(f"no ErrorInfo: {err}")
+
+
+INVALID = grpc.StatusCode.INVALID_ARGUMENT
+EXHAUSTED = grpc.StatusCode.RESOURCE_EXHAUSTED
+
+
+def test_empty_file(stub: Stub) -> None:
+    assert refused(stub, b"", "empty.pdf")[:2] == (INVALID, "EMPTY_DOCUMENT")
+
+
+def test_random_bytes(stub: Stub) -> None:
+    noise = random.Random(5).randbytes(64 * 1024)
+    assert refused(stub, noise, "noise.bin")[:2] == (INVALID, "UNSUPPORTED_FORMAT")
+
+
+def test_the_name_never_decides_the_format(stub: Stub) -> None:
+    """A PDF named .docx is read as a PDF; a DOCX named .pdf as a DOCX."""
+    pdf, _ = draw("synthetic_2021", "pdf_ruled")
+    assert extract(stub, pdf, "report.docx").document.format == service_pb2.DOCUMENT_FORMAT_PDF
+    docx, _ = LAYOUTS["docx_merged"](load_gold("synthetic_2021"))
+    assert extract(stub, docx, "report.pdf").document.format == service_pb2.DOCUMENT_FORMAT_DOCX
+
+
+def test_truncated_pdf(stub: Stub) -> None:
+    pdf, _ = draw("synthetic_2021", "pdf_ruled")
+    assert refused(stub, pdf[: len(pdf) // 2], "cut.pdf")[:2] == (INVALID, "CORRUPT_DOCUMENT")
+
+
+def test_password_protected_pdf(stub: Stub) -> None:
+    pdf, _ = draw_encrypted("synthetic_2021", "open-sesame", "owner")
+    code, reason, message = refused(stub, pdf, "locked.pdf")
+    assert (code, reason) == (INVALID, "ENCRYPTED_DOCUMENT")
+    assert "password" in message
+
+
+def test_pdf_with_5000_pages(stub: Stub) -> None:
+    out = io.BytesIO()
+    canvas = Canvas(out)
+    for _ in range(5000):
+        canvas.showPage()
+    canvas.save()
+    code, reason, message = refused(stub, out.getvalue(), "huge.pdf")
+    assert (code, reason) == (EXHAUSTED, "TOO_MANY_PAGES")
+    assert "5000 pages" in message and "GOVREPORT_MAX_PAGES" in message
+
+
+def test_pdf_page_of_50000_by_50000_pixels(stub: Stub) -> None:
+    """A scanned page whose MediaBox is 12,000 pt square: 50,000 px a side at 300 dpi."""
+    out = io.BytesIO()
+    canvas = Canvas(out, pagesize=(12_000, 12_000))
+    from PIL import Image
+    from reportlab.lib.utils import ImageReader
+
+    canvas.drawImage(ImageReader(Image.new("L", (64, 64), 200)), 0, 0, 12_000, 12_000)
+    canvas.save()
+    code, reason, message = refused(stub, out.getvalue(), "poster.pdf")
+    assert (code, reason) == (EXHAUSTED, "PAGE_TOO_LARGE")
+    assert "GOVREPORT_MAX_PAGE_PIXELS" in message
+
+
+def test_image_declaring_50000_by_50000_pixels(stub: Stub) -> None:
+    """A PNG whose header claims 2.5 gigapixels: refused before a pixel is decoded."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    header = struct.pack(">IIBBBBB", 50_000, 50_000, 8, 0, 0, 0, 0)
+    png = (
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"\0" * 1000))
+    )
+    code, reason, _ = refused(stub, png + chunk(b"IEND", b""), "bomb.png")
+    assert (code, reason) == (EXHAUSTED, "PAGE_TOO_LARGE")
+
+
+def test_100_mb_upload_over_the_limit(stub: Stub) -> None:
+    """Declared in the header: refused before a byte is read; undeclared: refused when the
+    stream passes the limit (64 MiB by default)."""
+    chunk = b"x" * (1 << 20)
+
+    def upload(declare: bool) -> Iterator[service_pb2.ExtractUploadRequest]:
+        size = 100 * MB if declare else 0
+        yield service_pb2.ExtractUploadRequest(
+            header=service_pb2.UploadHeader(filename="big.pdf", size_bytes=size)
+        )
+        for _ in range(100 * MB // len(chunk) + 1):
+            yield service_pb2.ExtractUploadRequest(chunk=chunk)
+
+    for declare in (True, False):
+        with pytest.raises(grpc.RpcError) as caught:
+            stub.ExtractUpload(upload(declare), timeout=300)
+        code, reason, message = _code_reason(caught.value)
+        assert (code, reason) == (EXHAUSTED, "TOO_LARGE")
+        assert "67108864 bytes" in message
+
+
+def test_docx_zip_bomb(stub: Stub) -> None:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr("word/document.xml", "<w:document>" + " " * (60 * MB) + "</w:document>")
+    code, reason, message = refused(stub, out.getvalue(), "bomb.docx")
+    assert (code, reason) == (EXHAUSTED, "ARCHIVE_TOO_LARGE")
+    assert "GOVREPORT_MAX_ZIP_RATIO" in message
+
+
+def test_html_with_scripts_and_external_resources_is_read_and_nothing_fetched(
+    stub: Stub,
+) -> None:
+    hits: list[str] = []
+
+    class Recorder(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            hits.append(self.path)
+            self.send_response(200)
+            self.end_headers()
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    with ThreadingHTTPServer(("127.0.0.1", 0), Recorder) as web:
+        threading.Thread(target=web.serve_forever, daemon=True).start()
+        base = f"http://127.0.0.1:{web.server_address[1]}"
+        html, gold = LAYOUTS["html_merged"](load_gold("synthetic_2021"))
+        bait = (
+            f'<script src="{base}/x.js"></script><script>fetch("{base}/fetch")</script>'
+            f'<link rel="stylesheet" href="{base}/x.css"><img src="{base}/x.png">'
+            f'<iframe src="{base}/frame"></iframe><style>@import url("{base}/i.css");</style>'
+        ).encode()
+        page = html.replace(b"<body>", b"<body>" + bait, 1)
+        assert bait in page
+        extraction = extract(stub, page, "bait.html")
+        web.shutdown()
+    assert hits == []
+    total = ("三", "一、本年新收政府信息公开申请数量", "总计")
+    from govreport.paths import get_cell, value_text
+
+    cell = get_cell(extraction.report, "application_handling.new_applications.total")
+    assert cell is not None and value_text(cell) == gold.expected(*total)
+
+
+def test_text_in_an_unexpected_encoding(stub: Stub) -> None:
+    """EBCDIC (cp500): not a text encoding govreport knows, and said so."""
+    text = SEED.read_text("utf-8").encode("cp500", errors="replace")
+    code, reason, message = refused(stub, text, "mainframe.txt")
+    assert (code, reason) == (INVALID, "UNSUPPORTED_FORMAT")
+    assert "mainframe.txt" in message
+
+
+def test_pdf_that_is_not_a_report(stub: Stub) -> None:
+    out = io.BytesIO()
+    canvas = Canvas(out)
+    canvas.setFont(font(), 14)
+    for i, line in enumerate(
+        [
+            "增值税电子普通发票",
+            "购买方：示例市卫生健康局",
+            "货物或应税劳务名称：办公用品  数量：10  单价：25.00  金额：250.00",
+            "价税合计（大写）：贰佰伍拾元整",
+            "开票日期：2024年01月05日",
+        ]
+    ):
+        canvas.drawString(72, 760 - 24 * i, line)
+    canvas.save()
+    code, reason, message = refused(stub, out.getvalue(), "invoice.pdf")
+    assert (code, reason) == (INVALID, "NOT_A_REPORT")
+    assert "invoice.pdf" in message
+
+
+def test_report_with_its_tables_removed(stub: Stub) -> None:
+    """Read, not refused: the headings are there; each missing table is one C4 error."""
+    lines = SEED.read_text("utf-8").splitlines()
+    start = next(i for i, line in enumerate(lines) if line.strip().startswith("二、"))
+    end = next(i for i, line in enumerate(lines) if line.strip().startswith("五、"))
+    headings = [ln for ln in lines[start:end] if re.match(r"^\s*[二三四]、[^\t\d]*$", ln)]
+    extraction = extract(
+        stub, "\n".join([*lines[:start], *headings, *lines[end:]]).encode(), "t.txt"
+    )
+    c4 = sorted(f.cells[0] for f in extraction.validation.findings if f.rule_id == "C4")
+    assert c4 == ["application_handling", "proactive_disclosure_2021", "review_and_litigation"]
+    assert not [f for f in extraction.validation.findings if f.rule_id == "R6a"]
