@@ -152,9 +152,15 @@ def _spans_by_regex(text: str, pattern: re.Pattern[str]) -> list[tuple[int, int]
 def _lines(text: str) -> list[_Line]:
     out: list[_Line] = []
     offset = 0
+    blank_before = False
     for number, raw in enumerate(text.splitlines(keepends=True), start=1):
         body = raw.rstrip("\r\n")
-        out.append(_Line(number, offset, body, _split(body)))
+        blank = not body.strip()
+        # A run of blank lines says what one says; keeping one keeps a text padded with
+        # millions of them linear and cheap (line numbers and offsets stay exact).
+        if not (blank and blank_before):
+            out.append(_Line(number, offset, body, None if blank else _split(body)))
+        blank_before = blank
         offset += len(raw)
     return out
 
