@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from govreport.assembly.metadata import Found, Metadata, read_metadata
 from govreport.assembly.narrative import fill_narrative
@@ -26,6 +27,7 @@ _STATES = {
 }
 # Confidence of a value placed by the table's own sums rather than read in its column.
 _INFERRED_CONFIDENCE = 0.9
+_INT64 = (-(2**63), 2**63 - 1)
 _SIGNATURE_DATE = re.compile(r"^[（(]?(?:19|20)\d{2}年\d{1,2}月\d{1,2}日[)）]?$")
 
 
@@ -127,6 +129,15 @@ def _kind_of(tpl: Template, path: str) -> Kind:
 
 def _fill_cell(cell: pb.Cell, filled: Filled, kind: Kind) -> None:
     value = filled.value
+    if (
+        kind is not Kind.AMOUNT
+        and isinstance(value.value, int)
+        and not _INT64[0] <= value.value <= _INT64[1]
+    ):
+        # Digits no count can have (the cell's field is int64): kept as text, with a note.
+        value = replace(
+            value, state="text", value=None, notes=[*value.notes, "number out of range"]
+        )
     cell.state = _STATES[value.state]
     if value.value is not None:
         if kind is Kind.AMOUNT:

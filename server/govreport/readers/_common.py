@@ -54,8 +54,14 @@ def join_lines(lines: Iterable[str]) -> str:
     return out
 
 
+# No report table has more than ~20 columns (Word allows 63): a span or offset past this is a
+# typo or a hostile file, and honouring it would cost memory by the gigabyte.
+MAX_COLUMNS = 256
+
+
 class Grid:
-    """Cells laid on a grid of slots; a spanning cell is one object in every slot it covers."""
+    """Cells laid on a grid of slots; a spanning cell is one object in every slot it covers.
+    Columns past MAX_COLUMNS are dropped."""
 
     def __init__(self) -> None:
         self._slots: list[dict[int, TextCell]] = []
@@ -78,6 +84,7 @@ class Grid:
         return c
 
     def place(self, cell: TextCell, r: int, c: int, colspan: int = 1, rowspan: int = 1) -> None:
+        colspan = max(0, min(colspan, MAX_COLUMNS - c))
         for dr in range(rowspan):
             row = self._row(r + dr)
             for dc in range(colspan):
@@ -90,6 +97,7 @@ class Grid:
         """
         row_count = max(row_count, 0)
         width = max([width, *((max(row) + 1) for row in self._slots[:row_count] if row)])
+        width = min(width, MAX_COLUMNS)
         out: list[list[TextCell]] = []
         for r in range(row_count):
             row = self._slots[r] if r < len(self._slots) else {}

@@ -286,12 +286,15 @@ def _roman(n: int) -> str:
     return out
 
 
+_MAX_LIST_NUMBER = 10_000
 _CHINESE_FORMATS = frozenset(
     {"chineseCounting", "chineseCountingThousand", "japaneseCounting", "taiwaneseCounting"}
 )
 
 
 def _format(n: int, fmt: str) -> str:
+    if not 0 < n <= _MAX_LIST_NUMBER:
+        return str(n)  # a hostile start value: digits, never "A" * 10**12
     if fmt in _CHINESE_FORMATS:
         return _chinese(n)
     if fmt == "ideographTraditional" and 1 <= n <= 10:

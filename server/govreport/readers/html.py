@@ -257,7 +257,8 @@ def _grid_table(el: lxml.html.HtmlElement, locator: str) -> Table | None:
         for index, td in enumerate(tds, start=1):
             c = grid.next_free(r, c)
             colspan = _span(td.get("colspan"))
-            rowspan = _span(td.get("rowspan")) or len(trs) - r  # rowspan=0: to the end
+            # rowspan=0 runs to the table's end, and no span runs past it (as browsers do).
+            rowspan = min(_span(td.get("rowspan")) or len(trs) - r, len(trs) - r)
             cell = TextCell(
                 _cell_text(td),
                 Location(line=td.sourceline or 0, locator=f"{locator}/row[{r + 1}]/cell[{index}]"),
