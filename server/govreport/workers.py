@@ -48,6 +48,7 @@ from govreport.v1 import service_pb2
 log = logging.getLogger(__name__)
 
 ConvertFn = Callable[[bytes, str, ConvertOptions], service_pb2.Extraction]
+_START_SECONDS = 120.0  # a spawned worker's imports, on a machine busy with other work
 
 
 class Overloaded(GovreportError):
@@ -91,6 +92,7 @@ def worker_main(conn: Connection, memory_bytes: int, convert_fn: ConvertFn | Non
         from govreport.convert import convert  # the heavy imports, once per worker
 
         convert_fn = convert
+    conn.send(("ready",))  # the imports are done: a document's time limit starts from here
     while True:
         try:
             message = conn.recv()
@@ -148,6 +150,15 @@ class _Worker:
         self.process.start()
         child.close()
         self.tasks = 0
+        # Wait for the worker's imports (a second or two), so that they never count against a
+        # document's time limit.
+        try:
+            ready = self.conn.poll(_START_SECONDS) and self.conn.recv() == ("ready",)
+        except (EOFError, OSError):
+            ready = False
+        if not ready:
+            self.kill()
+            raise GovreportError(Reason.WORKER_FAILED, "a worker process did not start; retry")
 
     @property
     def pid(self) -> int | None:
@@ -284,7 +295,12 @@ class WorkerPool:
         return worker
 
     async def _run(self, index: int, job: _Job) -> None:
-        worker = await self._fresh_worker(index)
+        try:
+            worker = await self._fresh_worker(index)
+        except GovreportError as err:
+            self._workers[index] = None
+            self._settle(job, error=err)
+            return
         started = time.monotonic()
         call = asyncio.ensure_future(worker.call(job))
         watched: set[asyncio.Future[Any]] = {call, job.future}
