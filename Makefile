@@ -4,6 +4,7 @@
 #   make demo    start a server, extract the bundled samples through it, stop it
 #   make test    build the Go/TypeScript/Java clients, pytest, then the clients' own tests
 #   make clients build the three thin clients (generated code included)
+#   make image   build the container image without a Docker engine (debootstrap + podman) and smoke-test it
 #   make load    the load test: 16 clients for 5 minutes against one server (not part of make test)
 #   make lint    ruff, mypy, buf lint, buf breaking against v1 as it first landed
 #   make bench   timings and accuracy: docs/benchmarks.md (text, HTML, DOCX, PDF), docs/ocr-benchmarks.md (scans)
@@ -30,7 +31,7 @@ INSTALL_STAMP := $(STAMPS)/install-$(INSTALL_KEY)
 PROTO_STAMP := $(STAMPS)/proto-$(PROTO_KEY)
 SYSDEPS_STAMP := $(STAMPS)/system-deps-$(SYSDEPS_KEY)
 
-.PHONY: help setup system-deps proto demo test lint bench clean distclean FORCE clients test-clients load
+.PHONY: help setup system-deps proto demo test lint bench clean distclean FORCE clients test-clients load image
 
 help:
 	@sed -n 's/^#   make /  make /p' Makefile
@@ -114,10 +115,16 @@ test-clients: clients
 load: setup
 	$(BIN)/python bench/load.py
 
+# deploy/image.sh: base from debootstrap, podman build --isolation=chroot, then `govreport serve`
+# from the image's root filesystem under chroot, checked with the host's CLI.
+image: setup
+	bash deploy/image.sh
+
 lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(BIN)/hadolint Dockerfile
 	cd proto && ../$(BIN)/buf lint
 	@# buf breaking: the protos must stay compatible with v1 as it first landed (the commit that
 	@# added proto/buf.yaml), so no commit since, CI's clone of main included, can break clients.
