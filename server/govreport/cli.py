@@ -84,6 +84,8 @@ def _channel(address: str, settings: Settings) -> grpc.Channel:
         options=[
             ("grpc.max_receive_message_length", settings.max_message_bytes),
             ("grpc.max_send_message_length", settings.max_message_bytes),
+            # A dns:/// name of several replicas (a headless Service): calls go to all of them.
+            ("grpc.lb_policy_name", "round_robin"),
         ],
     )
 
