@@ -30,6 +30,7 @@
 # Options: --no-smoke (build only), --refresh-base (make the base again).
 set -euo pipefail
 
+exec 3>&2 # the terminal's stderr, for messages from the traps (a step may redirect fd 2)
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$REPO"
 
@@ -58,11 +59,19 @@ EXTRA_CA="${GOVREPORT_IMAGE_EXTRA_CA-/usr/local/share/ca-certificates}"
 BASE_IMAGE="localhost/govreport-base:bookworm"
 BASE_TAR="$CACHE/bookworm-minbase.tar"
 HOST_CLI="$REPO/.venv/bin/govreport"
-SAMPLE="$(ls server/govreport/samples/000_*.txt | head -n 1)"
+samples=(server/govreport/samples/000_*.txt)
+SAMPLE="${samples[0]}"
 GOLD="tests/gold/$(basename "$SAMPLE" .txt).meta.json"
 
 mkdir -p "$CACHE"
-RUNROOT="/run/govreport-image"
+# One run at a time per cache: two would build into the same storage and remove each other's
+# build containers (see the build step).
+exec 9>"$CACHE/.lock"
+if ! flock -n 9; then
+  echo "image: another deploy/image.sh is using $CACHE; waiting for it" >&2
+  flock 9
+fi
+RUNROOT="/run/govreport-image-$(printf '%s' "$CACHE" | sha256sum | cut -c1-8)" # podman's state, per cache
 # podman with a storage of its own under the cache (one per driver), so that nothing else's
 # podman storage is touched and a second run finds its layers again.
 podman_with() {
@@ -102,10 +111,11 @@ cleanup() {
   local rc=$?
   set +e
   if [ -n "$BG_PID" ] && kill -0 "$BG_PID" 2>/dev/null; then
-    kill -TERM "$BG_PID" 2>/dev/null # podman cleans up its build containers on SIGTERM
+    kill -TERM "$BG_PID" 2>/dev/null # podman build stops, but leaves its build containers
     for _ in $(seq 1 300); do kill -0 "$BG_PID" 2>/dev/null || break; sleep 0.1; done
     kill -KILL "$BG_PID" 2>/dev/null
     wait "$BG_PID" 2>/dev/null
+    [ "$STEP" != build ] || remove_build_containers
   fi
   if [ -n "$SERVER_PID" ] && kill -0 "$SERVER_PID" 2>/dev/null; then
     kill -KILL "$SERVER_PID" 2>/dev/null # PID 1 of its namespace: its workers go with it
@@ -119,7 +129,7 @@ cleanup() {
     "${PODMAN[@]}" umount "$CONTAINER" >/dev/null 2>&1
     "${PODMAN[@]}" rm --force "$CONTAINER" >/dev/null 2>&1
   elif [ -n "$CONTAINER" ]; then
-    echo "image: kept container $CONTAINER (${PODMAN[*]} ...)" >&2
+    echo "image: kept container $CONTAINER (${PODMAN[*]} ...)" >&3
   fi
   if [ -d "$WORK/base" ]; then
     # A debootstrap interrupted half-way may have left /proc or /sys mounted in its target.
@@ -127,8 +137,9 @@ cleanup() {
   fi
   rm -rf --one-file-system "$WORK"
   if [ "$rc" -ne 0 ]; then
-    [ -s "$WORK.log" ] && { echo "--- server output (last 40 lines)" >&2; tail -n 40 "$WORK.log" >&2; }
-    echo "image: FAILED${STEP:+ in step '$STEP'} (exit $rc)" >&2
+    [ -s "$WORK.log" ] && { echo "--- server output (last 40 lines)" >&3; tail -n 40 "$WORK.log" >&3; }
+    # shellcheck disable=SC2016 # the quotes are part of the message
+    echo "image: FAILED${STEP:+ in step '$STEP'} (exit $rc)" >&3
   fi
   rm -f "$WORK.log"
   exit "$rc"
@@ -136,6 +147,18 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
+
+# Build containers (and their mounts) left by an interrupted `podman build`, which removes its
+# own only when it ends normally. Safe under the lock: no other build uses this storage.
+remove_build_containers() {
+  local stale
+  mapfile -t stale < <("${PODMAN[@]}" ps --all --external --format '{{.ID}} {{.Command}}' 2>/dev/null |
+    awk '$2 == "buildah" { print $1 }')
+  if [ "${#stale[@]}" -gt 0 ]; then
+    echo "image: removing ${#stale[@]} build containers of an interrupted build" >&3
+    "${PODMAN[@]}" rm --force "${stale[@]}" >/dev/null 2>&1
+  fi
+}
 
 # run_bg CMD...: CMD in the background, waited for, so that a signal reaches the traps at once
 # (bash runs a trap only after a foreground command ends) and cleanup can stop CMD.
@@ -266,6 +289,7 @@ fi
 # ---------------------------------------------------------------- 2. build
 
 step build
+remove_build_containers
 # --format docker: the OCI image format has no HEALTHCHECK and no SHELL (podman drops both).
 BUILD=("${PODMAN[@]}" build --format docker --isolation=chroot --pull=never --layers
   --build-arg "BASE=$BASE_IMAGE" --build-arg "VERSION=$VERSION" --file Dockerfile)
@@ -310,6 +334,7 @@ echo "image: user $USERSPEC, workdir ${WORKDIR:-/}, entrypoint ${ENTRYPOINT[*]},
 
 # in_image CMD...: runs CMD in the image's root, as its user, with its ENV and WORKDIR,
 # in private mount and PID namespaces with /proc, a minimal /dev and a tmpfs /tmp.
+# shellcheck disable=SC2016 # expanded by the bash inside the namespaces
 NS_SETUP='
 set -e
 root=$1; shift
