@@ -105,7 +105,12 @@ def wait_for_workers(server: ServerProcess, count: int, timeout: float = 30) -> 
 @pytest.fixture(scope="module")
 def one_worker() -> Iterator[ServerProcess]:
     """One worker process, a queue of one: easy to fill."""
-    env = {"GOVREPORT_WORKERS": "1", "GOVREPORT_MAX_QUEUE": "1", "GOVREPORT_WORKER_MAX_TASKS": "3"}
+    env = {
+        "GOVREPORT_WORKERS": "1",
+        "GOVREPORT_MAX_QUEUE": "1",
+        "GOVREPORT_WORKER_MAX_TASKS": "3",
+        "GOVREPORT_METRICS_PORT": "0",
+    }
     with running_server(env) as server:
         yield server
 
@@ -156,6 +161,8 @@ def test_killed_worker_fails_its_request_retryably_and_is_replaced(
     [replacement] = wait_for_workers(one_worker, 1)
     assert replacement != worker
     assert serving(one_worker.address)
+    with urllib.request.urlopen(f"http://{one_worker.metrics_address}/metrics", timeout=10) as r:
+        assert "govreport_worker_failures_total 1.0" in r.read().decode()
 
 
 def test_deadline_drops_the_work(one_worker: ServerProcess, scan: bytes) -> None:
@@ -349,6 +356,7 @@ def test_metrics_request_ids_and_logs_without_content() -> None:
         assert 'govreport_request_seconds_count{format="text",method="Extract"} 1.0' in text
         assert "govreport_queue_depth 0.0" in text
         assert 'govreport_findings_total{rule="C3"} 1.0' in text
+        assert "govreport_worker_failures_total 0.0" in text
         log = server.log()
     records = [json.loads(line) for line in log.splitlines() if line.startswith("{")]
     assert any(r.get("request_id") == "abc-123" and "marked.txt" in r["message"] for r in records)

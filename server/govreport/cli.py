@@ -241,7 +241,9 @@ def cmd_extract_many(args: argparse.Namespace, settings: Settings) -> int:
             if channels:
                 stream = batch.run_remote(args.files, channels, args.timeout, args.filed_year)
             else:
-                stream = batch.run_local(args.files, args.workers or _cpus(), args.filed_year)
+                stream = batch.run_local(
+                    args.files, args.workers or Settings().worker_count, args.filed_year
+                )
             for outcome in stream:
                 outcomes.append(outcome)
                 bar.advance(ok=outcome.ok)
@@ -277,10 +279,6 @@ def cmd_extract_many(args: argparse.Namespace, settings: Settings) -> int:
         for o in outcomes
     )
     return EXIT_FINDINGS if has_errors else EXIT_OK
-
-
-def _cpus() -> int:
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
 def _remote_validate(stub: service_pb2_grpc.ReportExtractorStub, timeout: float) -> batch.Validate:

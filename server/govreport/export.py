@@ -26,21 +26,13 @@ from typing import Any
 
 from govreport.batch import Outcome
 from govreport.paths import get_cell, value_text
-from govreport.render import CELLS_HEADER, cell_rows
+from govreport.render import CELLS_HEADER, FORMAT_NAMES, SEVERITY_WORDS, cell_rows
 from govreport.template import Version, template
 from govreport.v1 import report_pb2 as pb
-from govreport.v1 import service_pb2, validation_pb2
+from govreport.v1 import validation_pb2
 
 FORMATS = (".csv", ".jsonl", ".xlsx")
-_FORMAT_NAMES = {
-    service_pb2.DOCUMENT_FORMAT_TEXT: "text",
-    service_pb2.DOCUMENT_FORMAT_HTML: "HTML",
-    service_pb2.DOCUMENT_FORMAT_DOCX: "DOCX",
-    service_pb2.DOCUMENT_FORMAT_PDF: "PDF",
-    service_pb2.DOCUMENT_FORMAT_IMAGE: "image",
-}
 _VERSIONS = {pb.TEMPLATE_VERSION_2019: "2019", pb.TEMPLATE_VERSION_2021: "2021"}
-_SEVERITIES = {validation_pb2.SEVERITY_ERROR: "error", validation_pb2.SEVERITY_WARNING: "warning"}
 REPORT_FIELDS = (
     "file",
     "status",
@@ -107,7 +99,7 @@ def report_row(outcome: Outcome) -> dict[str, str]:
     findings = [*extraction.validation.findings, *outcome.cross_year]
     row.update(
         status="ok",
-        format=_FORMAT_NAMES.get(doc.format, ""),
+        format=FORMAT_NAMES.get(doc.format, ""),
         pages=str(doc.page_count or ""),
         unread_pages=" ".join(str(p.page) for p in doc.unread_pages),
         title=meta.title,
@@ -142,7 +134,7 @@ def finding_rows(outcome: Outcome) -> Iterator[dict[str, str]]:
         yield {
             "file": outcome.path,
             "rule": f.rule_id,
-            "severity": _SEVERITIES.get(f.severity, ""),
+            "severity": SEVERITY_WORDS.get(f.severity, ""),
             "cells": " ".join(f.cells),
             "suspect_cells": " ".join(f.suspect_cells),
             "expected": f.expected,

@@ -43,7 +43,7 @@ FINDINGS = Counter(
 )
 WORKER_RESTARTS = Counter(
     "govreport_worker_failures_total",
-    "Worker processes lost (killed, out of memory, over the time limit)",
+    "Worker processes lost: died, over the time limit, or stopped for a caller who gave up",
     registry=REGISTRY,
 )
 

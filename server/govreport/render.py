@@ -15,7 +15,8 @@ from __future__ import annotations
 import csv
 import io
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
 
 from google.protobuf import json_format
 from google.protobuf.message import Message
@@ -45,14 +46,14 @@ STATE_WORDS: dict[int, str] = {
     pb.CELL_STATE_TEXT: "text",
     pb.CELL_STATE_MISSING: "missing",
 }
-_FORMAT_NAMES: dict[int, str] = {
+FORMAT_NAMES: dict[int, str] = {
     service_pb2.DOCUMENT_FORMAT_TEXT: "text",
     service_pb2.DOCUMENT_FORMAT_HTML: "HTML",
     service_pb2.DOCUMENT_FORMAT_DOCX: "DOCX",
     service_pb2.DOCUMENT_FORMAT_PDF: "PDF",
     service_pb2.DOCUMENT_FORMAT_IMAGE: "image",
 }
-_SEVERITY_WORDS: dict[int, str] = {
+SEVERITY_WORDS: dict[int, str] = {
     validation_pb2.SEVERITY_ERROR: "error",
     validation_pb2.SEVERITY_WARNING: "warning",
 }
@@ -222,6 +223,41 @@ def cell_display(cell: pb.Cell | None, column: Column, flagged: bool = False) ->
     return text
 
 
+@dataclass(frozen=True, slots=True)
+class GridLine:
+    """One line of a table as the CLI and the review page lay it out: an enclosing label on a
+    line of its own (``row`` None), or a template row with its cells, ``label`` its last part."""
+
+    depth: int
+    label: str
+    row: Row | None = None
+    cells: tuple[pb.Cell | None, ...] = ()
+
+
+def grid_lines(
+    report: pb.AnnualReport, rows: Sequence[Row], columns: Sequence[Column], skip_prefix: str = ""
+) -> Iterator[GridLine]:
+    """The rows under nested labels: each enclosing label once, before its first row; a group
+    row (subtotal) the document does not give is left out, its label still standing above
+    its items."""
+    shown: set[str] = set()
+    for row in rows:
+        cells = tuple(
+            get_cell(report, row.cell_path(c)) if c in row.columns else None for c in columns
+        )
+        if row.group_row and all(cell is None for cell in cells):
+            continue
+        label = row.label.removeprefix(skip_prefix)
+        parts = label.split(" / ")
+        for depth in range(len(parts) - 1):
+            prefix = " / ".join(parts[: depth + 1])
+            if prefix not in shown:
+                shown.add(prefix)
+                yield GridLine(depth, parts[depth])
+        shown.add(label)
+        yield GridLine(len(parts) - 1, parts[-1], row, cells)
+
+
 def _table_rows(
     report: pb.AnnualReport,
     rows: Sequence[Row],
@@ -231,35 +267,21 @@ def _table_rows(
     skip_prefix: str = "",
     notes: list[str],
 ) -> list[list[str]]:
-    """Rows of a grid: label-only lines for enclosing labels, then each row's cells.
-
-    A group row (subtotal) that the document does not give is left out; its
-    label still stands above its items.
-    """
+    """Rows of a grid (grid_lines), each cell as the table view shows it."""
     out: list[list[str]] = []
-    shown: set[str] = set()
-    for row in rows:
-        cells = [get_cell(report, row.cell_path(c)) if c in row.columns else None for c in columns]
-        if row.group_row and all(cell is None for cell in cells):
+    for line in grid_lines(report, rows, columns, skip_prefix):
+        text = [truncate("  " * line.depth + line.label, LABEL_WIDTH)]
+        if line.row is None:
+            out.append(text)
             continue
-        label = row.label.removeprefix(skip_prefix)
-        parts = label.split(" / ")
-        for depth in range(len(parts) - 1):
-            prefix = " / ".join(parts[: depth + 1])
-            if prefix not in shown:
-                shown.add(prefix)
-                out.append([truncate("  " * depth + parts[depth], LABEL_WIDTH)])
-        shown.add(label)
-        indent = "  " * (len(parts) - 1)
-        line = [truncate(indent + parts[-1], LABEL_WIDTH)]
-        for column, cell in zip(columns, cells, strict=True):
-            path = row.cell_path(column)
-            line.append(cell_display(cell, column, bool(flagged.get(path))))
+        for column, cell in zip(columns, line.cells, strict=True):
+            path = line.row.cell_path(column)
+            text.append(cell_display(cell, column, bool(flagged.get(path))))
             if cell is not None and cell.state == pb.CELL_STATE_TEXT and cell.raw_text.strip():
                 notes.append(
-                    f"{parts[-1]} / {column.label}: {truncate(_one_line(cell.raw_text), 90)}"
+                    f"{line.label} / {column.label}: {truncate(_one_line(cell.raw_text), 90)}"
                 )
-        out.append(line)
+        out.append(text)
     _align_marks(out)
     return out
 
@@ -288,7 +310,7 @@ def _metadata_lines(extraction: service_pb2.Extraction) -> list[str]:
             lines.append(f"  {pad(label, 8)}  {value}")
 
     size = f"{doc.size_bytes} bytes" if doc.size_bytes else ""
-    fmt = _FORMAT_NAMES.get(doc.format, "")
+    fmt = FORMAT_NAMES.get(doc.format, "")
     if fmt and doc.encoding:
         fmt += f" ({doc.encoding})"
     pages = f"{doc.page_count} pages" if doc.page_count else ""
@@ -338,7 +360,7 @@ def findings_lines(validation: validation_pb2.ValidationReport) -> list[str]:
         lines.append("  (none)")
     labels = labels_by_path()
     for finding in validation.findings:
-        severity = _SEVERITY_WORDS.get(finding.severity, "?")
+        severity = SEVERITY_WORDS.get(finding.severity, "?")
         where = "; ".join(
             " / ".join(labels[path][1:]) if path in labels else path for path in finding.cells[:3]
         )

@@ -30,8 +30,8 @@ from PIL import Image, ImageSequence
 from govreport import cli, readers
 from govreport.errors import GovreportError
 from govreport.ir import Document, Paragraph, Table
-from govreport.paths import PlacedCell, get_cell, iter_cells, report_version, value_text
-from govreport.render import STATE_WORDS, cell_display, findings_by_cell
+from govreport.paths import PlacedCell, iter_cells, report_version, value_text
+from govreport.render import FORMAT_NAMES, STATE_WORDS, cell_display, findings_by_cell, grid_lines
 from govreport.settings import OCR_MIN_CONFIDENCE, Settings
 from govreport.template import Column, Row, Template, labels_by_path, rule, template
 from govreport.v1 import report_pb2 as pb
@@ -59,13 +59,6 @@ OCR_RULE = "Q1"
 _EMPTY_STATES = (pb.CELL_STATE_BLANK, pb.CELL_STATE_MISSING)
 _SEVERITY = {validation_pb2.SEVERITY_ERROR: "error", validation_pb2.SEVERITY_WARNING: "warning"}
 _SEVERITY_WORDS = {"error": "错误 error", "warning": "警告 warning"}
-_FORMAT_NAMES = {
-    service_pb2.DOCUMENT_FORMAT_TEXT: "text",
-    service_pb2.DOCUMENT_FORMAT_HTML: "HTML",
-    service_pb2.DOCUMENT_FORMAT_DOCX: "DOCX",
-    service_pb2.DOCUMENT_FORMAT_PDF: "PDF",
-    service_pb2.DOCUMENT_FORMAT_IMAGE: "image",
-}
 _FORMAT_OF_SOURCE = {
     "text": service_pb2.DOCUMENT_FORMAT_TEXT,
     "html": service_pb2.DOCUMENT_FORMAT_HTML,
@@ -657,29 +650,19 @@ def _rows_html(
     """Rows under nested labels, as the CLI's table shows them: enclosing labels on lines
     of their own, a group's own row only when the document gives it."""
     out: list[str] = []
-    shown: set[str] = set()
-    for row in rows:
-        cells = [get_cell(report, row.cell_path(c)) if c in row.columns else None for c in columns]
-        if row.group_row and all(cell is None for cell in cells):
+    for line in grid_lines(report, rows, columns, skip_prefix):
+        if line.row is None:
+            out.append(
+                f'<tr class="grp"><th scope="rowgroup" colspan="{len(columns) + 1}" '
+                f'class="d{line.depth}">{_esc(line.label)}</th></tr>'
+            )
             continue
-        label = row.label.removeprefix(skip_prefix)
-        parts = label.split(" / ")
-        for depth in range(len(parts) - 1):
-            prefix = " / ".join(parts[: depth + 1])
-            if prefix not in shown:
-                shown.add(prefix)
-                out.append(
-                    f'<tr class="grp"><th scope="rowgroup" colspan="{len(columns) + 1}" '
-                    f'class="d{depth}">{_esc(parts[depth])}</th></tr>'
-                )
-        shown.add(label)
+        row = line.row
         tds = "".join(
             _table_cell_html(cell, column, views.get(row.cell_path(column)))
-            for column, cell in zip(columns, cells, strict=True)
+            for column, cell in zip(columns, line.cells, strict=True)
         )
-        out.append(
-            f'<tr><th scope="row" class="d{len(parts) - 1}">{_esc(parts[-1])}</th>{tds}</tr>'
-        )
+        out.append(f'<tr><th scope="row" class="d{line.depth}">{_esc(line.label)}</th>{tds}</tr>')
     return "".join(out)
 
 
@@ -784,7 +767,7 @@ def _metadata_html(extraction: service_pb2.Extraction, filename: str) -> str:
     report, doc = extraction.report, extraction.document
     meta = report.metadata
     version = report_version(report)
-    fmt = _FORMAT_NAMES.get(doc.format, "")
+    fmt = FORMAT_NAMES.get(doc.format, "")
     facts = [
         ("机关 agency", meta.agency),
         ("年度 year", str(meta.report_year) if meta.report_year else ""),

@@ -144,6 +144,7 @@ async def start(
             max_tasks=settings.worker_max_tasks,
             memory_bytes=settings.worker_memory_bytes,
             on_queue_change=metrics.QUEUE_DEPTH.set,
+            on_worker_lost=metrics.WORKER_RESTARTS.inc,
         )
     tokens = settings.tokens()
     interceptors = [BearerTokenInterceptor(tokens)] if tokens else []

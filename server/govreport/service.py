@@ -38,6 +38,7 @@ from govreport import validation as validation_module
 from govreport.convert import ConvertOptions
 from govreport.errors import GovreportError, Reason
 from govreport.logs import REQUEST_ID
+from govreport.render import FORMAT_NAMES
 from govreport.settings import Settings
 from govreport.template_api import VERSION_OF_PROTO, definition
 from govreport.v1 import (
@@ -229,15 +230,6 @@ class Runner(Protocol):
     ) -> service_pb2.Extraction: ...
 
 
-_FORMAT_LABELS = {
-    service_pb2.DOCUMENT_FORMAT_TEXT: "text",
-    service_pb2.DOCUMENT_FORMAT_HTML: "html",
-    service_pb2.DOCUMENT_FORMAT_DOCX: "docx",
-    service_pb2.DOCUMENT_FORMAT_PDF: "pdf",
-    service_pb2.DOCUMENT_FORMAT_IMAGE: "image",
-}
-
-
 class ReportExtractorServicer(service_pb2_grpc.ReportExtractorServicer):
     """ReportExtractor over a Runner. ``validate_fn`` defaults to govreport.validation.validate."""
 
@@ -270,7 +262,7 @@ class ReportExtractorServicer(service_pb2_grpc.ReportExtractorServicer):
             ),
         )
         extraction.document.request_id = REQUEST_ID.get()
-        fmt = _FORMAT_LABELS.get(extraction.document.format, "other")
+        fmt = FORMAT_NAMES.get(extraction.document.format, "other").lower()  # a metric label
         metrics.LATENCY.labels(method, fmt).observe(time.monotonic() - started)
         metrics.DOCUMENTS.labels(fmt).inc()
         metrics.OCR_PAGES.inc(len(extraction.document.ocr_pages))

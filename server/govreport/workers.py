@@ -205,6 +205,7 @@ class WorkerPool:
         memory_bytes: int,
         convert_fn: ConvertFn | None = None,
         on_queue_change: Callable[[int], None] | None = None,
+        on_worker_lost: Callable[[], None] | None = None,
     ) -> None:
         self.size = size
         self.queue_limit = queue_limit
@@ -213,6 +214,7 @@ class WorkerPool:
         self.memory_bytes = memory_bytes
         self.convert_fn = convert_fn  # must be picklable (a module-level function)
         self._on_queue_change = on_queue_change or (lambda _n: None)
+        self._on_worker_lost = on_worker_lost or (lambda: None)
         self._queue: asyncio.Queue[_Job] = asyncio.Queue()
         self._slots: list[asyncio.Task[None]] = []
         self._workers: list[_Worker | None] = []
@@ -318,6 +320,7 @@ class WorkerPool:
             call.cancel()
             worker.kill()
             self._workers[index] = None
+            self._on_worker_lost()
             if not job.future.done():
                 job.future.set_exception(
                     GovreportError(
@@ -333,6 +336,7 @@ class WorkerPool:
             log.warning("worker %s died while reading %s: %s", worker.pid, job.filename, exc)
             worker.kill()
             self._workers[index] = None
+            self._on_worker_lost()
             self._settle(
                 job,
                 error=GovreportError(
