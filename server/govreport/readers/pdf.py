@@ -46,6 +46,7 @@ from govreport.ir import (
 )
 from govreport.limits import Limits
 from govreport.normalize import HEADING_MARK, normalize
+from govreport.readers.pdf_rulings import closing_rules, visible
 from govreport.readers.pdf_scan import read_scanned_pages
 from govreport.readers.text import PAGE_NUMBER
 
@@ -271,11 +272,15 @@ def _read_page(page: Page) -> tuple[_PageText | None, str | None]:
     words = [w for w in words if w.text.strip()]
     placed: list[tuple[float, Block]] = []
     rest = words
-    for found in page.find_tables(_TABLE_SETTINGS):
-        inside, rest = _split_words(rest, found.bbox)
+    ruled = visible(page)
+    settings = {**_TABLE_SETTINGS, "explicit_horizontal_lines": closing_rules(ruled)}
+    for found in ruled.find_tables(settings):
+        inside, outside = _split_words(rest, found.bbox)
         table = _grid(found.cells, inside, number)
-        if table is not None:
-            placed.append((found.bbox[1], table))
+        if table is None or _is_frame(table):
+            continue  # a box drawn around text: its words are read as lines
+        rest = outside
+        placed.append((found.bbox[1], table))
     lines = _lines(rest)
     lines = [ln for ln in lines if not PAGE_NUMBER.match(ln.text)]
     size = (round(float(page.width)), round(float(page.height)))
@@ -373,6 +378,11 @@ def _grid(
     return Table(
         rows, grid=True, location=Location(page=page, box=Box(xs[0], ys[0], xs[-1], ys[-1]))
     )
+
+
+def _is_frame(table: Table) -> bool:
+    """A ruled box around text rather than a table: a single column of cells."""
+    return all(len({id(c) for c in row if c.exists}) <= 1 for row in table.rows)
 
 
 def _cell_text(words: list[_Word]) -> str:
