@@ -16,6 +16,8 @@ from govreport.paths import get_cell, value_text
 from govreport.readers.text import decode
 from govreport.readers.text import read as read_text
 from govreport.v1 import report_pb2 as pb
+from govreport.v1 import validation_pb2 as vpb
+from govreport.validation import validate
 
 SAMPLES = Path(__file__).resolve().parent.parent / "server" / "govreport" / "samples"
 SEED_000 = next(SAMPLES.glob("000_*.txt")).read_text(encoding="utf-8")
@@ -123,7 +125,12 @@ def test_group_given_as_one_row_without_items() -> None:
     report = extract("\n".join(merged))
     group = "application_handling.outcomes.other_handling"
     assert value_text(cell(report, f"{group}.group.total")) == "2"
-    assert get_cell(report, f"{group}.not_corrected_in_time.total") is None
+    item = cell(report, f"{group}.not_corrected_in_time.total")
+    assert item.state == pb.CELL_STATE_NOT_IN_LAYOUT
+    findings = validate(report).findings
+    assert [(f.rule_id, f.severity) for f in findings if f.rule_id in ("R6a", "C5")] == [
+        ("C5", vpb.SEVERITY_INFO)
+    ]
 
 
 def test_subtotal_row_kept_as_the_groups_cells() -> None:

@@ -115,3 +115,6 @@ class Document:
     # Metadata the container itself carries (a PDF's Title, a DOCX's core
     # properties): used only where the report's own text says nothing.
     hints: dict[str, str] = field(default_factory=dict)
+    # A web page: how many blocks the element holding the report's tables gives; the
+    # blocks after it are the site's footer and links (unless a section heading follows).
+    content_end: int | None = None

@@ -80,12 +80,36 @@ def value_text(cell: pb.Cell) -> str:
     return str(getattr(cell, which))
 
 
+TABLE_SOURCE_FIELDS = {
+    "二": "proactive_disclosure_source",
+    "三": "application_handling_source",
+    "四": "review_and_litigation_source",
+}
+
+
+def table_source(report: pb.AnnualReport, number: str) -> pb.TableSource | None:
+    """How the table of section ``number`` was found; None for a report made without it
+    (an older client's, or one written by hand)."""
+    source: pb.TableSource = getattr(report, TABLE_SOURCE_FIELDS[number])
+    return source if source.ListFields() else None
+
+
 def sections_present(report: pb.AnnualReport) -> dict[str, bool]:
-    """Section number -> whether the report has it: a free-text section's flag, a table's cells."""
-    disclosure = f"proactive_disclosure_{report_version(report).value}"
+    """Section number -> whether the report has it: a free-text section's flag; a table
+    section's heading or table, or (without a TableSource) any cell read."""
+    tpl = template(report_version(report))
     out: dict[str, bool] = {}
     for section in SECTIONS:
-        field = disclosure if section.number == "二" else section.field
-        message = getattr(report, field)
-        out[section.number] = bool(message.ListFields()) if section.table else bool(message.present)
+        if not section.table:
+            out[section.number] = bool(getattr(report, section.field).present)
+            continue
+        source = table_source(report, section.number)
+        if source is not None:
+            out[section.number] = bool(source.heading) or source.table_found
+            continue
+        out[section.number] = any(
+            p.cell.state != pb.CELL_STATE_MISSING
+            for p in iter_cells(report, tpl)
+            if p.section == section.number
+        )
     return out

@@ -45,6 +45,7 @@ STATE_WORDS: dict[int, str] = {
     pb.CELL_STATE_NOT_APPLICABLE: "n/a",
     pb.CELL_STATE_TEXT: "text",
     pb.CELL_STATE_MISSING: "missing",
+    pb.CELL_STATE_NOT_IN_LAYOUT: "not-in-layout",
 }
 FORMAT_NAMES: dict[int, str] = {
     service_pb2.DOCUMENT_FORMAT_TEXT: "text",
@@ -56,6 +57,7 @@ FORMAT_NAMES: dict[int, str] = {
 SEVERITY_WORDS: dict[int, str] = {
     validation_pb2.SEVERITY_ERROR: "error",
     validation_pb2.SEVERITY_WARNING: "warning",
+    validation_pb2.SEVERITY_INFO: "info",
 }
 
 LABEL_WIDTH = 34  # display columns for a row label in the table view
@@ -87,9 +89,12 @@ def to_json(message: Message, *, indent: int | None = 2) -> str:
 
 
 def findings_by_cell(validation: validation_pb2.ValidationReport) -> dict[str, list[str]]:
-    """Cell path -> the ids of the rules whose findings name it, in order, each once."""
+    """Cell path -> the ids of the rules whose findings name it, in order, each once. A note
+    (SEVERITY_INFO: the report's own layout) flags nothing."""
     out: dict[str, list[str]] = {}
     for finding in validation.findings:
+        if finding.severity == validation_pb2.SEVERITY_INFO:
+            continue
         for path in finding.cells:
             ids = out.setdefault(path, [])
             if finding.rule_id not in ids:
@@ -208,6 +213,8 @@ def cell_display(cell: pb.Cell | None, column: Column, flagged: bool = False) ->
         text = ""
     elif cell.state == pb.CELL_STATE_MISSING:
         text = "?"
+    elif cell.state == pb.CELL_STATE_NOT_IN_LAYOUT:
+        text = "–"
     elif cell.state == pb.CELL_STATE_NOT_APPLICABLE:
         text = _one_line(cell.raw_text) or "/"
     elif cell.state == pb.CELL_STATE_TEXT and not value:
@@ -353,6 +360,8 @@ def findings_lines(validation: validation_pb2.ValidationReport) -> list[str]:
     """The findings, one block each, naming cells by their template labels."""
     head = f"核查结果 Findings: {validation.error_count} error(s), "
     head += f"{validation.warning_count} warning(s)"
+    if validation.info_count:
+        head += f", {validation.info_count} note(s)"
     if validation.rules_checked:
         head += f"; rules checked: {' '.join(validation.rules_checked)}"
     lines = [head]
@@ -410,7 +419,7 @@ def to_table(extraction: service_pb2.Extraction) -> str:
     lines += [
         "",
         "  空白 = blank · / = n/a as written · ? = missing from the document"
-        " · * = derived · ! = named in a finding",
+        " · – = not in the report's layout · * = derived · ! = named in a finding",
     ]
     if notes:
         lines += ["", "文字单元格 Text cells:"]

@@ -57,8 +57,12 @@ STATUS_WORDS: dict[str, str] = {
 # The OCR rule: its cells are doubtful, not wrong, so they are amber, not red.
 OCR_RULE = "Q1"
 _EMPTY_STATES = (pb.CELL_STATE_BLANK, pb.CELL_STATE_MISSING)
-_SEVERITY = {validation_pb2.SEVERITY_ERROR: "error", validation_pb2.SEVERITY_WARNING: "warning"}
-_SEVERITY_WORDS = {"error": "错误 error", "warning": "警告 warning"}
+_SEVERITY = {
+    validation_pb2.SEVERITY_ERROR: "error",
+    validation_pb2.SEVERITY_WARNING: "warning",
+    validation_pb2.SEVERITY_INFO: "info",
+}
+_SEVERITY_WORDS = {"error": "错误 error", "warning": "警告 warning", "info": "说明 note"}
 _FORMAT_OF_SOURCE = {
     "text": service_pb2.DOCUMENT_FORMAT_TEXT,
     "html": service_pb2.DOCUMENT_FORMAT_HTML,
@@ -108,6 +112,8 @@ class FindingIndex:
         doubtful: set[str] = set()
         suspects: set[str] = set()
         for finding in validation.findings:
+            if finding.severity == validation_pb2.SEVERITY_INFO:
+                continue  # a note on the report's layout, not a doubt about a cell
             suspects.update(finding.suspect_cells)
             if finding.rule_id == OCR_RULE:
                 doubtful.update(finding.cells)
@@ -984,7 +990,7 @@ padding:.3rem .6rem;font-size:.85rem}
 .finding{cursor:pointer;scroll-margin-top:14rem}
 .fbtn{font:inherit;font-weight:700;border:0;background:none;padding:0 .1rem;color:inherit;cursor:pointer;
 text-decoration:underline dotted}
-.finding.sev-error{--c:var(--rule)}.finding.sev-warning{--c:var(--low)}
+.finding.sev-error{--c:var(--rule)}.finding.sev-warning{--c:var(--low)}.finding.sev-info{--c:var(--blank)}
 .finding.active{outline:3px solid var(--sel);outline-offset:1px}
 .fbtn:focus-visible{outline:3px solid var(--sel)}
 .finding p{margin:.15rem 0}.finding .places{margin:.15rem 0;padding-left:1.2rem;color:var(--muted)}

@@ -79,7 +79,7 @@ class Section:
 @dataclass(frozen=True, slots=True)
 class Rule:
     id: str
-    severity: str  # "error" or "warning"
+    severity: str  # "error", "warning" or "info"
     description_zh: str
     description_en: str
 
@@ -106,6 +106,14 @@ class Template:
     def rows(self) -> tuple[Row, ...]:
         """Every table row of 二, 三 and 四, in the template's order."""
         return self.disclosure_rows + self.application_rows + self.review_rows
+
+    def expects(self, row: Row) -> bool:
+        """True for a row every report on this template gives: an item, or a group the
+        template does not break into items (2019's （六）其他处理). A group's own row over its
+        items (a subtotal) is the report's choice."""
+        if not row.group_row:
+            return True
+        return not any(other.parent == row.names[0] for other in self.application_rows)
 
     def cells(self) -> list[tuple[str, Row, Column]]:
         """Every table cell as (section number, row, column), in the template's order."""
@@ -138,6 +146,70 @@ SECTIONS: tuple[Section, ...] = (
     ),
     Section("六", "其他需要报告的事项", "other_matters", ("其他需要报告事项",)),
 )
+
+# Words real reports put around a section heading's wording
+# ("五、政府信息公开工作存在的主要问题及改进情况", "一、2023年度总体情况"): a heading may carry
+# these (and a year) besides its wording and still be the heading.
+HEADING_EXTRA_WORDS: tuple[str, ...] = (
+    "政府信息公开工作",
+    "政府信息公开",
+    "信息公开工作",
+    "信息公开",
+    "本机关",
+    "本单位",
+    "我局",
+    "年度",
+    "全年",
+    "工作",
+    "年",
+)
+
+# Column and group headings that only one table has: with its rows' labels, they tell which
+# table a table is, whatever heading stands above it (or none: a seal over it, a frame).
+TABLE_MARKERS: dict[str, tuple[str, ...]] = {
+    "二": (
+        "信息内容",
+        "第二十条第（一）项",
+        "第二十条第（五）项",
+        "第二十条第（六）项",
+        "第二十条第（八）项",
+        "第二十条第（九）项",
+        "本年制发件数",
+        "本年废止件数",
+        "现行有效件数",
+        "本年处理决定数量",
+        "本年收费金额（单位：万元）",
+        "本年新制作数量",
+        "本年新公开数量",
+        "对外公开总数量",
+        "上一年项目数量",
+        "本年增/减",
+        "处理决定数量",
+        "采购项目数量",
+        "采购总金额",
+    ),
+    "三": (
+        "申请人情况",
+        "自然人",
+        "法人或其他组织",
+        "商业企业",
+        "科研机构",
+        "社会公益组织",
+        "法律服务机构",
+        "三、本年度办理结果",
+        "本列数据的勾稽关系为：第一项加第二项之和，等于第三项加第四项之和",
+    ),
+    "四": (
+        "行政复议",
+        "行政诉讼",
+        "未经复议直接起诉",
+        "复议后起诉",
+        "结果维持",
+        "结果纠正",
+        "其他结果",
+        "尚未审结",
+    ),
+}
 
 # ---------------------------------------------------------------- section 二
 
@@ -484,10 +556,16 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule("C4", "error", "表格部分应有表格", "A table section gives its table"),
     Rule(
+        "C5",
+        "info",
+        "表三的分组按模板应分项列出",
+        "A group of 三 is printed as one row, without the items the template breaks it into",
+    ),
+    Rule(
         "Q1",
         "warning",
-        "OCR识别置信度低的单元格需人工核对",
-        "A cell read by OCR with low confidence needs a human check",
+        "识别置信度低或位置不确定的单元格需人工核对",
+        "A cell read by OCR with low confidence, or placed without certainty, needs a human check",
     ),
 )
 

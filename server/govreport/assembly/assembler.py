@@ -5,16 +5,23 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
+from govreport.assembly.locate import Located, locate_tables
 from govreport.assembly.metadata import Found, Metadata, read_metadata
 from govreport.assembly.narrative import fill_narrative
 from govreport.assembly.provenance import provenance
-from govreport.assembly.sections import Layout, split_sections
-from govreport.assembly.tables import Filled, read_applications, read_disclosure, read_review
+from govreport.assembly.sections import Layout, heading_of, split_sections
+from govreport.assembly.tables import (
+    DOUBTFUL_CONFIDENCE,
+    Filled,
+    read_applications,
+    read_disclosure,
+    read_review,
+)
 from govreport.errors import GovreportError, Reason
-from govreport.ir import Block, Document, Paragraph, Table
+from govreport.ir import Block, Document, Location, Paragraph, Table
 from govreport.normalize import label_key, tighten
-from govreport.paths import ensure_cell
-from govreport.template import Kind, Template, Version, template
+from govreport.paths import TABLE_SOURCE_FIELDS, ensure_cell, get_cell
+from govreport.template import Kind, Row, Template, Version, template
 from govreport.template_api import PROTO_OF_VERSION
 from govreport.v1 import report_pb2 as pb
 
@@ -34,42 +41,126 @@ _SIGNATURE_DATE = re.compile(r"^[（(]?(?:19|20)\d{2}年\d{1,2}月\d{1,2}日[)�
 def assemble(
     document: Document, version: Version | None = None, *, filename: str = ""
 ) -> pb.AnnualReport:
-    layout = split_sections(document.blocks)
-    _check_is_report(layout, filename)
-    last = layout.sections[max(layout.sections, key="一二三四五六".index)]
-    layout.trailing = _split_signature(last.blocks)
+    layout = split_sections(_without_trailing_chrome(document))
+    last = (
+        layout.sections[max(layout.sections, key="一二三四五六".index)] if layout.sections else None
+    )
+    layout.trailing = _split_signature(last.blocks) if last is not None else []
     body = layout.sections["一"].blocks if "一" in layout.sections else []
     meta = read_metadata(layout.preamble, body, layout.trailing)
     year = int(meta.year.value) if meta.year else 0
     tpl = template(version or detect_version(document, year))
+    located = locate_tables(layout.blocks, tpl)
+    _check_is_report(layout, located, filename)
 
     report = pb.AnnualReport()
     _fill_metadata(report.metadata, meta, document, tpl)
-    fill_narrative(layout.sections.get("一"), report.overview)
-    fill_narrative(layout.sections.get("五"), report.problems_and_improvements)
-    fill_narrative(layout.sections.get("六"), report.other_matters)
+    for number, target in (
+        ("一", report.overview),
+        ("五", report.problems_and_improvements),
+        ("六", report.other_matters),
+    ):
+        span = layout.sections.get(number)
+        if span is not None:
+            span.blocks = [
+                b for b, i in zip(span.blocks, span.indices, strict=False) if i not in located.owner
+            ]
+        fill_narrative(span, target)
     # Mark the version's 二 as set even when the section is missing, so the version is explicit.
     getattr(report, tpl.disclosure_field).SetInParent()
     readers = (("二", read_disclosure), ("三", read_applications), ("四", read_review))
     for number, read in readers:
-        span = layout.sections.get(number)
-        if span is None:
-            continue
-        found = read(span.blocks, tpl)
+        blocks = _table_blocks(layout, located, number)
+        found = read(blocks, tpl) if blocks else {}
+        given = any(f.value.state != "missing" for f in found.values())
+        _fill_source(getattr(report, TABLE_SOURCE_FIELDS[number]), layout, located, number, given)
         for path, filled in found.items():
             _fill_cell(ensure_cell(report, path), filled, _kind_of(tpl, path))
-        if not found:
-            # The heading is there, the table is not (left out, or a picture of it): its cells
-            # are MISSING, so the section counts as present and the validator says C4 once.
-            for section, row, column in tpl.cells():
-                if section == number and not row.group_row:
-                    ensure_cell(report, row.cell_path(column)).state = pb.CELL_STATE_MISSING
+        _complete(report, tpl, number)
     return report
 
 
-def _check_is_report(layout: Layout, filename: str) -> None:
-    tables = sum(1 for n in "二三四" if n in layout.sections)
-    if len(layout.sections) >= 3 or tables >= 1:
+def _without_trailing_chrome(document: Document) -> list[Block]:
+    """The blocks without a web page's footer: what follows the element holding the report's
+    tables, when no section heading comes after it."""
+    end = document.content_end
+    if end is None or end >= len(document.blocks):
+        return document.blocks
+    tail = document.blocks[end:]
+    if any(isinstance(b, Paragraph) and heading_of(b.text) is not None for b in tail):
+        return document.blocks
+    return document.blocks[:end]
+
+
+def _table_blocks(layout: Layout, located: Located, number: str) -> list[Block]:
+    """The blocks a table section is read from: the tables recognised as its own, wherever they
+    stand, and what follows its heading except tables recognised as another section's."""
+    span = layout.sections.get(number)
+    indices = {i for i, owner in located.owner.items() if owner == number}
+    if span is not None:
+        indices |= {i for i in span.indices if located.owner.get(i, number) == number}
+    return [layout.blocks[i] for i in sorted(indices)]
+
+
+def _fill_source(
+    source: pb.TableSource, layout: Layout, located: Located, number: str, given: bool
+) -> None:
+    span = layout.sections.get(number)
+    if span is not None:
+        source.heading = span.heading.text.strip()
+        source.heading_provenance.CopyFrom(provenance(span.heading.location))
+    pieces = [i for i, owner in located.owner.items() if owner == number]
+    source.table_found = bool(pieces) or given
+    source.pieces = len(pieces) if pieces else int(given)
+    first = located.first(number)
+    if first is not None:
+        source.table_provenance.CopyFrom(provenance(_location_of(layout.blocks[first])))
+
+
+def _location_of(block: Block) -> Location:
+    if isinstance(block, Table) and block.location.page == 0 and block.rows:
+        return block.rows[0][0].location  # a ragged table is where its first cell is
+    return block.location
+
+
+def _complete(report: pb.AnnualReport, tpl: Template, number: str) -> None:
+    """Every cell of the section's template rows is listed: a group of 三 printed as one row
+    has its items marked not in the layout; any other cell not read is missing."""
+    rows = list({id(row): row for section, row, _ in tpl.cells() if section == number}.values())
+    for group in {row.names[0]: row for row in rows if row.group_row}.values():
+        items = [row for row in rows if row.parent == group.names[0]]
+        if not items or not _given(report, group) or any(_given(report, item) for item in items):
+            continue
+        for item in items:
+            for column in item.columns:
+                cell = ensure_cell(report, item.cell_path(column))
+                cell.state = pb.CELL_STATE_NOT_IN_LAYOUT
+                cell.notes.append(
+                    f"the report prints {group.names[0]} as one row, without its items"
+                )
+    for section, row, column in tpl.cells():
+        if section != number or not tpl.expects(row):
+            continue
+        path = row.cell_path(column)
+        if get_cell(report, path) is None:
+            ensure_cell(report, path).state = pb.CELL_STATE_MISSING
+
+
+def _given(report: pb.AnnualReport, row: Row) -> bool:
+    """True when the document gave the row: some cell of it is read, not missing."""
+    for column in row.columns:
+        cell = get_cell(report, row.cell_path(column))
+        if cell is not None and cell.state not in (
+            pb.CELL_STATE_MISSING,
+            pb.CELL_STATE_NOT_IN_LAYOUT,
+        ):
+            return True
+    return False
+
+
+def _check_is_report(layout: Layout, located: Located, filename: str) -> None:
+    tables = {n for n in "二三四" if n in layout.sections or located.found(n)}
+    if len(layout.sections) >= 3 or tables:
         return
     name = filename or "the document"
     raise GovreportError(
@@ -156,6 +247,11 @@ def _fill_cell(cell: pb.Cell, filled: Filled, kind: Kind) -> None:
         cell.confidence = source.confidence * (_INFERRED_CONFIDENCE if value.derived else 1.0)
     else:
         cell.confidence = _INFERRED_CONFIDENCE if value.state == "number" else 0.0
+    if filled.doubt:
+        # Read right, perhaps, but not surely in its place: under the threshold, so it is flagged.
+        cell.confidence = min(cell.confidence, DOUBTFUL_CONFIDENCE)
+        if filled.doubt not in cell.notes:
+            cell.notes.append(filled.doubt)
 
 
 def _fill_metadata(

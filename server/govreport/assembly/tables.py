@@ -10,12 +10,13 @@ across lines until the next label.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from itertools import combinations
+from itertools import combinations, pairwise
 
 from govreport.assembly.labels import BlockMatcher, RowMatcher, continues_label, is_header
 from govreport.assembly.values import Value, parse_value
-from govreport.ir import Block, Paragraph, TextCell
+from govreport.ir import Block, Paragraph, Table, TextCell
 from govreport.normalize import label_key
 from govreport.template import Column, Kind, Row, Template
 
@@ -26,14 +27,9 @@ class Filled:
 
     value: Value
     source: TextCell | None = None
-
-
-@dataclass(slots=True)
-class _Hit:
-    row: Row
-    label: TextCell
-    grid: bool
-    values: list[TextCell] = field(default_factory=list)
+    # Why the cell's place is not sure (its row found by order, a cell spanning columns):
+    # the cell is flagged with a confidence under the threshold.
+    doubt: str = ""
 
 
 @dataclass(slots=True)
@@ -43,6 +39,22 @@ class _SourceRow:
     table: int  # which block it comes from
     first: bool  # the block's first row
     last: bool  # the block's last row
+    block: Table | None = None  # the grid it is a row of
+    index: int = 0  # its row in that grid
+
+
+@dataclass(slots=True)
+class _Hit:
+    row: Row
+    label: TextCell
+    grid: bool
+    values: list[TextCell] = field(default_factory=list)
+    source: _SourceRow | None = None  # the row the label was read in
+    # The rows the values were read from (ids of _SourceRow): one, the label's own, unless a
+    # page break cut the row.
+    value_rows: set[int] = field(default_factory=set)
+    # Why the row's place is not sure (read by its order, not its label): flags its cells.
+    doubt: str = ""
 
 
 def _rows_of(blocks: list[Block]) -> list[_SourceRow]:
@@ -54,8 +66,9 @@ def _rows_of(blocks: list[Block]) -> list[_SourceRow]:
             out.append(_SourceRow([cell], False, index, True, True))
         else:
             count = len(block.rows)
+            grid = block if block.grid else None
             out.extend(
-                _SourceRow(block.own_cells(i), block.grid, index, i == 0, i == count - 1)
+                _SourceRow(block.own_cells(i), block.grid, index, i == 0, i == count - 1, grid, i)
                 for i in range(count)
             )
     return out
@@ -69,10 +82,18 @@ def _looks_like_value(cell: TextCell, column: Column) -> bool:
     return parse_value(cell.text, column).state in ("number", "blank", "n/a")
 
 
+@dataclass(slots=True)
+class _Collected:
+    hits: list[_Hit]
+    # Grid rows with figures that no label claimed, each with how many hits came before it.
+    unlabelled: list[tuple[int, _SourceRow]]
+
+
 def _collect(
     blocks: list[Block], matcher: RowMatcher, blocks_matcher: BlockMatcher | None
-) -> list[_Hit]:
+) -> _Collected:
     hits: list[_Hit] = []
+    unlabelled: list[tuple[int, _SourceRow]] = []
     current: _Hit | None = None
     group = ""
     orphan: _Orphan | None = None  # figures of a grid row no label claimed
@@ -101,7 +122,7 @@ def _collect(
                     current.values = []
                 continue
             if row is not None:
-                current = _Hit(row, cell, grid)
+                current = _Hit(row, cell, grid, source=source)
                 hits.append(current)
                 group = row.names[0] if row.group_row else (row.parent or group)
                 continue
@@ -116,6 +137,9 @@ def _collect(
                 current = None
                 continue
             current.values.append(cell)
+            current.value_rows.add(id(source))
+        if grid and not claimed and len(hits) == hits_before and current is None:
+            unlabelled.append((len(hits), source))
         if grid and orphan is not None and source.first and len(hits) > hits_before:
             _take_orphan(hits[-1], orphan, matcher, group)
             orphan = None
@@ -123,7 +147,7 @@ def _collect(
             orphan = _Orphan.of(cells, claimed, hits[-1] if hits else None)
         else:
             orphan = None
-    return hits
+    return _Collected(hits, unlabelled)
 
 
 _FIGURE = re.compile(r"^[\d\s.,+\-/—–]*$")
@@ -166,6 +190,7 @@ def _take_orphan(hit: _Hit, orphan: _Orphan, matcher: RowMatcher, group: str) ->
     if matcher.match(orphan.label + hit.label.text, group) is not hit.row:
         return
     hit.values = orphan.values
+    hit.value_rows.add(_ELSEWHERE)
     if orphan.owner is not None:
         taken = {id(v) for v in orphan.values}
         orphan.owner.values = [v for v in orphan.owner.values if id(v) not in taken]
@@ -196,8 +221,65 @@ def _fit(values: list[TextCell], width: int, grid: bool) -> tuple[list[TextCell]
     return cells[:width], cells[width:]
 
 
-def _place(hit: _Hit) -> dict[str, Filled]:
+# A value_rows entry for figures taken from another row than the label's (a row a page cut).
+_ELSEWHERE = -1
+# Confidence a cell is given at most when its place is not sure: under any sensible
+# GOVREPORT_OCR_MIN_CONFIDENCE, so that Q1 flags the cell for a human look.
+DOUBTFUL_CONFIDENCE = 0.5
+
+# Which grid column holds each template column of a table: None when it cannot be told.
+ColumnMap = Callable[[Table, tuple[Column, ...]], list[int] | None]
+
+
+def _slot_cells(hit: _Hit, column_map: ColumnMap | None) -> list[TextCell] | None:
+    """The cells of the label's own grid row under the template's columns, when the grid's
+    columns are known: figures are placed by the columns they stand in, never by counting
+    the cells of the row, so a blank cell merged with its neighbour shifts nothing."""
+    source = hit.source
+    if column_map is None or source is None or source.block is None:
+        return None
+    if not hit.value_rows <= {id(source)}:
+        return None  # figures from the rest of a row a page break cut
+    columns = column_map(source.block, hit.row.columns)
+    if columns is None:
+        return None
+    row = source.block.rows[source.index]
+    return [row[c] for c in columns]
+
+
+def _place_slots(hit: _Hit, cells: list[TextCell]) -> dict[str, Filled]:
     row = hit.row
+    out: dict[str, Filled] = {}
+    owners: dict[int, int] = {}  # cell id -> how many template columns it stands under
+    for cell in cells:
+        owners[id(cell)] = owners.get(id(cell), 0) + 1
+    placed: set[int] = set()
+    for column, cell in zip(row.columns, cells, strict=True):
+        path = row.cell_path(column)
+        if not cell.exists or cell is hit.label:
+            out[path] = Filled(Value("missing"))
+            continue
+        value = parse_value(cell.text, column)
+        notes: list[str] = []
+        if owners[id(cell)] > 1 and value.state != "blank":
+            if id(cell) in placed:
+                note = "one cell of the source spans this column and the one before it"
+                out[path] = Filled(Value("missing", notes=[note]))
+                continue
+            notes.append(f"the cell spans {owners[id(cell)]} of the template's columns")
+        if (source := hit.source) and cell.row != source.index and value.state != "blank":
+            notes.append("the cell is merged with the row above")
+        placed.add(id(cell))
+        value.notes.extend(notes)
+        out[path] = Filled(value, cell, doubt="; ".join(notes) if notes else hit.doubt)
+    return out
+
+
+def _place(hit: _Hit, column_map: ColumnMap | None = None) -> dict[str, Filled]:
+    row = hit.row
+    slots = _slot_cells(hit, column_map)
+    if slots is not None:
+        return _place_slots(hit, slots)
     cells, extra = _fit(hit.values, len(row.columns), hit.grid)
     out: dict[str, Filled] = {}
     for i, column in enumerate(row.columns):
@@ -280,18 +362,178 @@ def _has_own_figures(hit: _Hit) -> bool:
 
 
 def read_row_table(
-    blocks: list[Block], rows: tuple[Row, ...], blocks_of: BlockMatcher | None = None
+    blocks: list[Block],
+    rows: tuple[Row, ...],
+    blocks_of: BlockMatcher | None = None,
+    column_map: ColumnMap | None = None,
 ) -> dict[str, Filled]:
     """Reads a table whose rows have labels (二 and 三)."""
     matcher = RowMatcher(rows)
+    if column_map is not None:
+        column_map = _per_table(column_map)
+    collected = _collect(blocks, matcher, blocks_of)
+    hits = collected.hits
+    if column_map is not None:
+        _unmerge_labels(collected, matcher)
+        hits = _by_order(collected, rows, column_map)
     out: dict[str, Filled] = {}
-    for hit in _collect(blocks, matcher, blocks_of):
+    for hit in hits:
         if hit.row.group_row and not _has_own_figures(hit):
             continue  # a group label heading its items, no figures of its own
-        for path, filled in _place(hit).items():
-            if path not in out or out[path].value.state == "missing":
-                out[path] = filled
+        placed = _place(hit, column_map)
+        # A row named twice (a label, and a heading word that looks like it) keeps the
+        # reading with more figures; the first of two equal ones.
+        kept = [out[p] for p in placed if p in out]
+        if not kept or _figures(placed.values()) > _figures(kept):
+            out.update(placed)
+        else:
+            for path, filled in placed.items():
+                if out.get(path) is None or out[path].value.state == "missing":
+                    out[path] = filled
     return out
+
+
+def _per_table(column_map: ColumnMap) -> ColumnMap:
+    """The map worked out once per grid."""
+    known: dict[tuple[int, int], list[int] | None] = {}
+
+    def cached(table: Table, columns: tuple[Column, ...]) -> list[int] | None:
+        key = (id(table), len(columns))
+        if key not in known:
+            known[key] = column_map(table, columns)
+        return known[key]
+
+    return cached
+
+
+def _figures(cells: Iterable[Filled]) -> int:
+    return sum(1 for f in cells if f.value.state in ("number", "blank", "n/a"))
+
+
+# Where one row's label may end and the next one's begin inside a merged cell: a group marker
+# "（二）", an item number "2.", a top-level "四、".
+_LABEL_START = re.compile(
+    r"(?=[（(]\s*[一二三四五六七]\s*[)）])|(?=(?<!\d)\d{1,2}\s*[.．、])|(?=[一二三四]、)"
+)
+
+
+def _rows_spanned(block: Table, cell: TextCell) -> int:
+    span = 0
+    for r in range(cell.row, len(block.rows)):
+        if not any(c is cell for c in block.rows[r]):
+            break
+        span += 1
+    return span
+
+
+def _unmerge_labels(collected: _Collected, matcher: RowMatcher) -> None:
+    """A row label whose cell spans several rows of the grid (a rule lost under a seal merged
+    two labels into one cell: "（一）予以公开（二）部分公开"): the row it names is read from the grid
+    row its part of the text stands in, and the other rows are left to be placed by their
+    labels' order. When the text cannot be cut into one label a row, the row is doubtful."""
+    hits = collected.hits
+    for position, hit in enumerate(hits):
+        source = hit.source
+        if source is None or source.block is None or hit.row.group_row:
+            continue
+        span = _rows_spanned(source.block, hit.label)
+        if span < 2:
+            continue
+        parts = [p for p in _LABEL_START.split(hit.label.text) if label_key(p)]
+        if len(parts) != span:
+            hit.doubt = f"its label's cell spans {span} rows of the source"
+            continue
+        named = [i for i, part in enumerate(parts) if matcher.match(part) is hit.row]
+        if len(named) != 1 or named[0] == 0:
+            continue  # the label is the first row's: the grid row it was read in
+        target = source.index + named[0]
+        others = [u for u in collected.unlabelled if u[1].block is source.block]
+        moved = next((u for u in others if u[1].index == target), None)
+        if moved is None:
+            hit.doubt = f"its label's cell spans {span} rows of the source"
+            continue
+        collected.unlabelled.remove(moved)
+        collected.unlabelled.append((position, source))
+        collected.unlabelled.sort(key=lambda u: (u[0], u[1].table, u[1].index))
+        hit.source = moved[1]
+        hit.values = list(moved[1].cells)
+        hit.value_rows = {id(moved[1])}
+
+
+def _by_order(collected: _Collected, rows: tuple[Row, ...], column_map: ColumnMap) -> list[_Hit]:
+    """The hits, and grid rows whose labels could not be read placed by their order.
+
+    Between two rows found by their labels (or before the first, after the
+    last), the unlabelled grid rows with figures are the template's rows not
+    found there, in order, when there are exactly as many of each. Their
+    cells are flagged: the row was placed by where it stands, not by what
+    it says.
+    """
+    hits = collected.hits
+    order = {id(row): i for i, row in enumerate(rows)}
+    expected = [r for r in rows if not r.group_row or not any(o.parent == r.names[0] for o in rows)]
+    found = {id(hit.row) for hit in hits}
+    out: list[_Hit] = []
+    gaps: dict[int, list[_SourceRow]] = {}
+    for position, source in collected.unlabelled:
+        if _has_figures(source, rows[0].columns, column_map):
+            gaps.setdefault(position, []).append(source)
+    for position in range(len(hits) + 1):
+        waiting = gaps.get(position, [])
+        if waiting:
+            low = order[id(hits[position - 1].row)] if position > 0 else -1
+            high = order[id(hits[position].row)] if position < len(hits) else len(rows)
+            free = [r for r in expected if low < order[id(r)] < high and id(r) not in found]
+            if len(free) == len(waiting):
+                for row, source in zip(free, waiting, strict=True):
+                    label = source.cells[0]
+                    note = "its label could not be read; placed by its order in the template"
+                    hit = _Hit(row, label, True, source=source, doubt=note)
+                    hit.values = list(source.cells)
+                    hit.value_rows.add(id(source))
+                    out.append(hit)
+        if position < len(hits):
+            out.append(hits[position])
+    return out
+
+
+def _has_figures(source: _SourceRow, columns: tuple[Column, ...], column_map: ColumnMap) -> bool:
+    """A grid row whose cells under the template's columns are figures (some written)."""
+    if source.block is None:
+        return False
+    slots = column_map(source.block, columns)
+    if slots is None:
+        return False
+    cells = [source.block.rows[source.index][c] for c in slots]
+    written = [c for c in cells if c.text.strip()]
+    return bool(written) and all(_looks_like_value(c, columns[0]) for c in written)
+
+
+def applicant_columns(table: Table, columns: tuple[Column, ...]) -> list[int] | None:
+    """Where 三's seven columns stand in a grid: under their header cells (自然人 … 总计) when
+    the grid has its header, else its rightmost seven columns (the labels are on the left)."""
+    width = len(table.rows[0]) if table.rows else 0
+    if width <= len(columns):
+        return None
+    header = _header_columns(table, columns)
+    return header or list(range(width - len(columns), width))
+
+
+def _header_columns(table: Table, columns: tuple[Column, ...]) -> list[int] | None:
+    keys = [label_key(c.label.split(" / ")[-1]) for c in columns]
+    at: dict[str, int] = {}
+    for r in range(len(table.rows)):
+        for cell in table.own_cells(r):
+            key = label_key(cell.text)
+            if key in keys and key not in at:
+                at[key] = cell.col
+    found = [at.get(k) for k in keys]
+    if any(c is None for c in found):
+        return None
+    placed = [c for c in found if c is not None]
+    if any(b <= a for a, b in pairwise(placed)):
+        return None
+    return placed
 
 
 def read_disclosure(blocks: list[Block], tpl: Template) -> dict[str, Filled]:
@@ -301,7 +543,7 @@ def read_disclosure(blocks: list[Block], tpl: Template) -> dict[str, Filled]:
 
 def read_applications(blocks: list[Block], tpl: Template) -> dict[str, Filled]:
     """三: rows of the seven applicant columns."""
-    return read_row_table(blocks, tpl.application_rows)
+    return read_row_table(blocks, tpl.application_rows, column_map=applicant_columns)
 
 
 def read_review(blocks: list[Block], tpl: Template) -> dict[str, Filled]:

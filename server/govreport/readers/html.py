@@ -50,8 +50,8 @@ def read(content: bytes, limits: Limits | None = None) -> Document:
     if not text.strip():
         raise GovreportError(Reason.EMPTY_DOCUMENT, "the HTML page holds no text")
     root = _parse(text)
-    reader = _Reader()
     body = root.find("body")
+    reader = _Reader(_content(body if body is not None else root))
     reader.walk(body if body is not None else root)
     reader.flush()
     if not reader.blocks:
@@ -60,7 +60,32 @@ def read(content: bytes, limits: Limits | None = None) -> Document:
             "the HTML page holds no visible text (only scripts, styles or navigation); "
             "send the page that shows the report itself",
         )
-    return Document(SourceFormat.HTML, reader.blocks, encoding=encoding, hints=_hints(root))
+    return Document(
+        SourceFormat.HTML,
+        reader.blocks,
+        encoding=encoding,
+        hints=_hints(root),
+        content_end=reader.content_end,
+    )
+
+
+def _content(root: lxml.html.HtmlElement) -> lxml.html.HtmlElement | None:
+    """The element holding the report on a site page: the nearest common ancestor of its data
+    tables (two or more), or None."""
+    tables = [
+        el
+        for el in root.iter("table")
+        if not el.xpath(".//table") and _grid_table(el, "") is not None
+    ]
+    if len(tables) < 2:
+        return None
+    chains = [list(reversed([t, *t.iterancestors()])) for t in tables]
+    common: lxml.html.HtmlElement | None = None
+    for level in zip(*chains, strict=False):
+        if any(el is not level[0] for el in level):
+            break
+        common = level[0]
+    return common
 
 
 # ---------------------------------------------------------------- decoding
@@ -182,13 +207,21 @@ class _Lines:
 
 
 class _Reader:
-    def __init__(self) -> None:
+    def __init__(self, content: lxml.html.HtmlElement | None = None) -> None:
         self.blocks: list[Block] = []
         self.lines = _Lines()
         self.paragraphs = 0
         self.tables = 0
+        self.content = content
+        self.content_end: int | None = None
 
     def walk(self, el: lxml.html.HtmlElement) -> None:
+        self._walk(el)
+        if el is self.content:
+            self.flush()
+            self.content_end = len(self.blocks)
+
+    def _walk(self, el: lxml.html.HtmlElement) -> None:
         tag = _tag(el)
         if not tag or tag in _SKIP or _hidden(el):
             return

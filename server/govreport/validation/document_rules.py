@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from govreport.paths import sections_present
+from govreport.paths import iter_cells, sections_present, table_source
 from govreport.template import SECTIONS, Template, Version
 from govreport.v1 import report_pb2 as pb
 from govreport.v1 import validation_pb2 as vpb
@@ -137,22 +137,34 @@ def check_template_version(
         )
 
 
+def looked_for(tpl: Template, number: str) -> str:
+    """What a table section's table is recognised by, for a finding that it was not found."""
+    rows = {"二": tpl.disclosure_rows, "三": tpl.application_rows, "四": tpl.review_rows}[number]
+    names = [row.names[0] for row in rows]
+    columns = [c.label.split(" / ")[-1] for c in rows[0].columns]
+    if number == "二":
+        blocks = "、".join(b.label for b in tpl.disclosure_blocks)
+        return f"{blocks}，行「{'」「'.join(names)}」"
+    return f"行「{names[0]}」…「{names[-1]}」，列「{columns[0]}」…「{columns[-1]}」"
+
+
 def check_sections(
     report: pb.AnnualReport, tpl: Template, filed_year: int
 ) -> Iterator[vpb.Finding]:
-    """C2: all six sections are there."""
+    """C2: all six sections are there: a heading, or a table section's table."""
     present = sections_present(report)
     for section in SECTIONS:
-        if not present[section.number]:
-            field = tpl.disclosure_field if section.number == "二" else section.field
-            yield finding(
-                "C2",
-                [field],
-                f"{section.number}、{section.heading}",
-                "",
-                f"报告缺少第{section.number}部分「{section.heading}」",
-                f"The report lacks section {section.number} ({section.heading})",
-            )
+        if present[section.number]:
+            continue
+        field = tpl.disclosure_field if section.number == "二" else section.field
+        wanted = f"{section.number}、{section.heading}"
+        zh = f"报告缺少第{section.number}部分「{section.heading}」"
+        en = f"The report lacks section {section.number} ({section.heading})"
+        if section.table:
+            what = looked_for(tpl, section.number)
+            zh += f"：既没有该部分的标题，也没有它的表格（{what}）"
+            en += f": neither its heading nor its table ({what}) was found"
+        yield finding("C2", [field], wanted, "", zh, en)
 
 
 def check_tables_given(
@@ -160,20 +172,48 @@ def check_tables_given(
 ) -> Iterator[vpb.Finding]:
     """C4: a section that is there (C2 covers one that is not) gives its table."""
     present = sections_present(report)
+    left_out = tables_without_figures(report, tpl)
     for section in SECTIONS:
-        if section.number not in tables_without_figures(report, tpl):
+        if not section.table or not present[section.number]:
             continue
-        if not present[section.number]:
+        source = table_source(report, section.number)
+        missing = not source.table_found if source is not None else section.number in left_out
+        if not missing:
             continue
         field = tpl.disclosure_field if section.number == "二" else section.field
+        what = looked_for(tpl, section.number)
         yield finding(
             "C4",
             [field],
             f"the table of section {section.number}",
             "",
-            f"第{section.number}部分「{section.heading}」没有表格（或表格是图片，无法读取）",
-            f"Section {section.number} ({section.heading}) has no table, or only a picture of one",
+            f"第{section.number}部分「{section.heading}」没有找到表格（或表格是图片，无法读取）；"
+            f"查找的是：{what}",
+            f"Section {section.number} ({section.heading}) has no table that could be read "
+            f"(left out, or only a picture of one); looked for: {what}",
         )
+
+
+def check_layout(report: pb.AnnualReport, tpl: Template, filed_year: int) -> Iterator[vpb.Finding]:
+    """C5 (info): groups of 三 printed as one row, their items not broken out. One finding."""
+    groups = {
+        placed.row.parent
+        for placed in iter_cells(report, tpl)
+        if placed.cell.state == pb.CELL_STATE_NOT_IN_LAYOUT
+    }
+    if not groups:
+        return
+    names = "、".join(sorted(groups, key=lambda name: "一二三四五六七".index(name[1])))
+    rows = [row for row in tpl.application_rows if row.group_row and row.names[0] in groups]
+    yield finding(
+        "C5",
+        [row.cell_path(column) for row in rows for column in row.columns],
+        "the template's items",
+        "one row",
+        f"表三的{names}按一行填报，未按模板分项列出；其数字记在该组的行上",
+        f"Section 三 gives {names} as one row, without the items the template breaks it into; "
+        "its figures are on the group's row",
+    )
 
 
 def check_fee_statement(
@@ -201,5 +241,6 @@ DOCUMENT_CHECKS = (
     check_template_version,
     check_sections,
     check_tables_given,
+    check_layout,
     check_fee_statement,
 )

@@ -8,7 +8,11 @@ from decimal import Decimal
 from govreport.template import labels_by_path, rule
 from govreport.v1 import validation_pb2 as vpb
 
-_SEVERITY = {"error": vpb.SEVERITY_ERROR, "warning": vpb.SEVERITY_WARNING}
+_SEVERITY = {
+    "error": vpb.SEVERITY_ERROR,
+    "warning": vpb.SEVERITY_WARNING,
+    "info": vpb.SEVERITY_INFO,
+}
 
 Number = int | Decimal
 

@@ -1,4 +1,5 @@
-"""Cells read by OCR: flagging the doubtful ones (Q1) and pointing at the likely culprit of a sum.
+"""Doubtful cells: flagging the ones read or placed with low confidence (Q1), and pointing at the
+likely culprit of a broken sum on a scan.
 
 A cell was read by OCR when its box is in pixels. Tesseract's confidence is
 a weak signal on its own, so the sums help: a broken R1–R4 finding on a
@@ -23,25 +24,31 @@ def read_by_ocr(cell: pb.Cell) -> bool:
     return cell.provenance.box.unit == pb.COORDINATE_UNIT_PIXELS
 
 
-def check_ocr_confidence(
+_EMPTY = (pb.CELL_STATE_MISSING, pb.CELL_STATE_NOT_IN_LAYOUT)
+
+
+def check_confidence(
     report: pb.AnnualReport, tpl: Template, threshold: float
 ) -> Iterator[vpb.Finding]:
-    """Q1: one finding per cell read by OCR whose confidence is under ``threshold``."""
+    """Q1: one finding per cell read (by OCR) or placed (its row found by its order, a cell
+    spanning columns) with a confidence under ``threshold``."""
     for placed in iter_cells(report, tpl):
         cell = placed.cell
-        if not read_by_ocr(cell) or cell.derived or cell.confidence >= threshold:
+        if cell.state in _EMPTY or cell.derived or cell.confidence >= threshold:
             continue
         found = value_text(cell) or cell.raw_text
         where = label_of(placed.path)
-        yield finding(
-            "Q1",
-            [placed.path],
-            "",
-            found,
-            f"{where}：OCR识别置信度 {cell.confidence:.2f}，低于 {threshold:.2f}，请对照原件核对",
-            f"{where}: read by OCR with confidence {cell.confidence:.2f}, under "
-            f"{threshold:.2f}; check it against the source",
-        )
+        if read_by_ocr(cell):
+            zh = f"{where}：OCR识别置信度 {cell.confidence:.2f}，低于 {threshold:.2f}，请对照原件核对"
+            en = (
+                f"{where}: read by OCR with confidence {cell.confidence:.2f}, under "
+                f"{threshold:.2f}; check it against the source"
+            )
+        else:
+            why = "; ".join(cell.notes) or "its place in the table is not sure"
+            zh = f"{where}：单元格的位置不能确定（{why}），请对照原件核对"
+            en = f"{where}: the cell's place is not sure ({why}); check it against the source"
+        yield finding("Q1", [placed.path], "", found, zh, en)
 
 
 def has_ocr_cells(report: pb.AnnualReport, tpl: Template) -> bool:

@@ -18,7 +18,7 @@ def number(report: pb.AnnualReport, path: str, *, blank_is_zero: bool) -> Number
     the finding that uses it will say so through the cell's own flags.
     """
     cell = get_cell(report, path)
-    if cell is None:
+    if cell is None or cell.state == pb.CELL_STATE_NOT_IN_LAYOUT:
         return None
     if cell.state in (pb.CELL_STATE_BLANK, pb.CELL_STATE_NOT_APPLICABLE):
         return 0 if blank_is_zero else None
@@ -32,7 +32,9 @@ def number(report: pb.AnnualReport, path: str, *, blank_is_zero: bool) -> Number
 
 
 def is_set(report: pb.AnnualReport, path: str) -> bool:
-    return get_cell(report, path) is not None
+    """True for a cell the report's layout has (read or missing)."""
+    cell = get_cell(report, path)
+    return cell is not None and cell.state != pb.CELL_STATE_NOT_IN_LAYOUT
 
 
 def tables_without_figures(report: pb.AnnualReport, tpl: Template) -> set[str]:
@@ -40,6 +42,6 @@ def tables_without_figures(report: pb.AnnualReport, tpl: Template) -> set[str]:
     the table was left out, or is an image the reader could not see into."""
     seen: dict[str, bool] = {}
     for placed in iter_cells(report, tpl):
-        given = placed.cell.state != pb.CELL_STATE_MISSING
+        given = placed.cell.state not in (pb.CELL_STATE_MISSING, pb.CELL_STATE_NOT_IN_LAYOUT)
         seen[placed.section] = seen.get(placed.section, False) or given
     return {section for section in ("二", "三", "四") if not seen.get(section, False)}
