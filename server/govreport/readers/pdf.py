@@ -157,10 +157,23 @@ def read(content: bytes, limits: Limits | None = None) -> Document:
                 problems[page.page_number] = problem
     by_page: dict[int, list[Block]] = {}
     margins = _margins(read_pages)
+    before: _PageText | None = None
     for text in read_pages:
         placed = text.tables + _blocks_from_lines(text.lines, text.number, margins[text.size])
         placed.sort(key=lambda item: item[0])
-        by_page[text.number] = [block for _, block in placed]
+        blocks = [block for _, block in placed]
+        previous = by_page.get(text.number - 1)
+        if before is not None and previous and blocks:
+            last, first = previous[-1], blocks[0]
+            if (
+                isinstance(last, Paragraph)
+                and isinstance(first, Paragraph)
+                and _runs_over(before, text, margins[text.size])
+            ):
+                previous[-1] = _joined(last, first)
+                blocks.pop(0)
+        by_page[text.number] = blocks
+        before = text
     if problems:
         scanned_pages = read_scanned_pages(content, sorted(problems), limits.max_page_pixels)
         for number, scanned in scanned_pages.items():
@@ -307,6 +320,33 @@ def _margins(pages: list[_PageText]) -> dict[tuple[int, int], tuple[float, float
     for page in pages:
         edges.setdefault(page.size, (0.0, 0.0))
     return edges
+
+
+def _runs_over(page: _PageText, following: _PageText, margins: tuple[float, float]) -> bool:
+    """True when the page's last line of text fills the line to the right margin and the next
+    page's first line starts flush left (a new paragraph is indented, a heading is marked):
+    one paragraph broken by the page end. Both lines must be the ends of their pages' text,
+    not lines above or below a table."""
+    left, right = margins
+    if not page.lines or not following.lines or right <= left:
+        return False
+    last, first = page.lines[-1], following.lines[0]
+    if any(top > last.top for top, _ in page.tables):
+        return False
+    if any(top < first.top for top, _ in following.tables):
+        return False
+    size = max(last.bottom - last.top, 1.0)
+    return (
+        last.x1 >= right - 2 * size
+        and first.x0 <= left + size / 2
+        and len(_gaps(last)) == 1
+        and len(_gaps(first)) == 1
+        and not HEADING_MARK.match(first.text)
+    )
+
+
+def _joined(last: Paragraph, first: Paragraph) -> Paragraph:
+    return Paragraph("".join(_join_lines([last.text, first.text])), last.location, last.confidence)
 
 
 def _split_words(words: list[_Word], bbox: Sequence[float]) -> tuple[list[_Word], list[_Word]]:
