@@ -10,6 +10,12 @@ from govreport.normalize import label_key
 from govreport.template import Block, Row
 
 _NUMBERED = re.compile(r"^(\d+)(\D.*)$")
+# A numbered item's words must be at least this similar to its label's; the number and the
+# group it stands in then add their bonus, and the total must reach _ITEM_MATCH.
+_ITEM_WORDS = 0.45
+_NUMBER_BONUS = 0.25
+_GROUP_BONUS = 0.2
+_ITEM_MATCH = 0.9
 _GROUP_MARKER = re.compile(r"^\s*[（(]\s*[一二三四五六七八九十]")
 # Wordings that head a table's columns or groups: they end the row being read.
 HEADER_WORDS: tuple[str, ...] = (
@@ -105,21 +111,27 @@ class RowMatcher:
         return next(iter(found.values())) if len(found) == 1 else None
 
     def _match_item(self, number: str, rest: str, group: str) -> Row | None:
-        """A numbered item ("2.其他法律法规"): its number within the current group decides."""
+        """A numbered item ("2.其他法律法规"): its words, its number and the current group decide.
+
+        The words outweigh the number: OCR and text layers misread a digit
+        ("5属于四类过程性信息" is item 6) more easily than a whole label.
+        """
         best: tuple[float, Row] | None = None
         for key, row in self._entries:
-            if row.number != number:
+            if not row.number:
                 continue
-            target = key[len(number) :]
+            target = key[len(row.number) :]
             score = similarity(rest, target)
             in_group = bool(group) and row.parent == group
-            if target.startswith(rest) and len(rest) >= (1 if in_group else 3):
+            same_number = row.number == number
+            if same_number and target.startswith(rest) and len(rest) >= (1 if in_group else 3):
                 score = max(score, 0.9)  # a label broken at a line or page end
-            if in_group:
-                score += 0.2
+            if score < _ITEM_WORDS:
+                continue
+            score += (_NUMBER_BONUS if same_number else 0.0) + (_GROUP_BONUS if in_group else 0.0)
             if best is None or score > best[0]:
                 best = (score, row)
-        if best is not None and best[0] >= 0.65:
+        if best is not None and best[0] >= _ITEM_MATCH:
             return best[1]
         return None
 

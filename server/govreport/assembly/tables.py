@@ -11,10 +11,16 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from itertools import combinations, pairwise
 
-from govreport.assembly.labels import BlockMatcher, RowMatcher, continues_label, is_header
+from govreport.assembly.labels import (
+    BlockMatcher,
+    RowMatcher,
+    continues_label,
+    is_header,
+    similarity,
+)
 from govreport.assembly.values import Value, parse_value
 from govreport.ir import Block, Paragraph, Table, TextCell
 from govreport.normalize import label_key
@@ -108,6 +114,7 @@ def _collect(
                 cells = cells[1:]  # indentation and empty label columns
         hits_before = len(hits)
         claimed: set[int] = set()  # cells of this row that named a template row
+        unreadable = False  # an item's label no row matched, after its group's label
         for cell in cells:
             text = cell.text
             row = matcher.match(text, group) if text.strip() else None
@@ -116,7 +123,7 @@ def _collect(
             if row is not None and _continues_last(hits, row, source):
                 # The rest of a label a page break cut, itself enough to name the row: the
                 # figures stay with the part that has them.
-                last = hits[-1]
+                last = next(h for h in reversed(hits) if h.row is row)
                 current = None if any(c.text.strip() for c in last.values) else last
                 if current is not None:
                     current.values = []
@@ -136,9 +143,23 @@ def _collect(
             if text.strip() and is_header(text):
                 current = None
                 continue
+            if (
+                grid
+                and current.row.group_row
+                and current.source is source
+                and not current.values
+                and text.strip()
+                and not _looks_like_value(cell, current.row.columns[0])
+            ):
+                # The group's label, then words no row matched: an item's label misread (OCR),
+                # not the group's own figures. The row is placed by its order.
+                current = None
+                unreadable = True
+                continue
             current.values.append(cell)
             current.value_rows.add(id(source))
-        if grid and not claimed and len(hits) == hits_before and current is None:
+        leaf = any(not h.row.group_row for h in hits[hits_before:])
+        if grid and not leaf and (unreadable or (not claimed and current is None)):
             unlabelled.append((len(hits), source))
         if grid and orphan is not None and source.first and len(hits) > hits_before:
             _take_orphan(hits[-1], orphan, matcher, group)
@@ -154,7 +175,9 @@ _FIGURE = re.compile(r"^[\d\s.,+\-/—–]*$")
 
 
 def _continues_last(hits: list[_Hit], row: Row, source: _SourceRow) -> bool:
-    return bool(hits and source.grid and source.first and hits[-1].grid and hits[-1].row is row)
+    """True for a label at the top of a grid that repeats one of the last rows read: the rest
+    of a row a page break cut (its item's label, and its group's when that was cut too)."""
+    return bool(source.grid and source.first and any(h.grid and h.row is row for h in hits[-2:]))
 
 
 @dataclass(slots=True)
@@ -371,10 +394,11 @@ def read_row_table(
     matcher = RowMatcher(rows)
     if column_map is not None:
         column_map = _per_table(column_map)
+        blocks = _split_merged_labels(blocks, matcher)
     collected = _collect(blocks, matcher, blocks_of)
     hits = collected.hits
     if column_map is not None:
-        _unmerge_labels(collected, matcher)
+        _in_order(collected, rows)
         hits = _by_order(collected, rows, column_map)
     out: dict[str, Filled] = {}
     for hit in hits:
@@ -426,38 +450,93 @@ def _rows_spanned(block: Table, cell: TextCell) -> int:
     return span
 
 
-def _unmerge_labels(collected: _Collected, matcher: RowMatcher) -> None:
-    """A row label whose cell spans several rows of the grid (a rule lost under a seal merged
-    two labels into one cell: "（一）予以公开（二）部分公开"): the row it names is read from the grid
-    row its part of the text stands in, and the other rows are left to be placed by their
-    labels' order. When the text cannot be cut into one label a row, the row is doubtful."""
+def _split_merged_labels(blocks: list[Block], matcher: RowMatcher) -> list[Block]:
+    """Grids with the labels of several rows in one cell spanning them (a rule lost under a seal
+    merged "一、本年新收…" with "二、上年结转…") given one label cell a row again, when the text
+    cuts into as many labels as the cell spans rows and each names a row."""
+    out: list[Block] = []
+    for block in blocks:
+        if not isinstance(block, Table) or not block.grid:
+            out.append(block)
+            continue
+        splits: dict[int, list[TextCell]] = {}
+        for r in range(len(block.rows)):
+            for cell in block.own_cells(r):
+                span = _rows_spanned(block, cell)
+                if span < 2 or id(cell) in splits:
+                    continue
+                parts = [p for p in _LABEL_START.split(cell.text) if label_key(p)]
+                if len(parts) != span or any(matcher.match(p) is None for p in parts[1:]):
+                    continue
+                splits[id(cell)] = [
+                    replace(cell, text=part.strip(), row=cell.row + i, confidence=cell.confidence)
+                    for i, part in enumerate(parts)
+                ]
+        if not splits:
+            out.append(block)
+            continue
+        rows = [
+            [splits[id(c)][r - c.row] if id(c) in splits else c for c in row]
+            for r, row in enumerate(block.rows)
+        ]
+        out.append(Table(rows, block.grid, block.location))
+    return out
+
+
+def _in_order(collected: _Collected, rows: tuple[Row, ...]) -> None:
+    """Drops the grid rows whose labels were read as a row out of the template's order (a
+    misread "（三）不予公开" taken for "（一）予以公开" after （二）): the rows are the longest run
+    of labels in the template's order, and the others become unlabelled, to be placed by order."""
     hits = collected.hits
-    for position, hit in enumerate(hits):
-        source = hit.source
-        if source is None or source.block is None or hit.row.group_row:
-            continue
-        span = _rows_spanned(source.block, hit.label)
-        if span < 2:
-            continue
-        parts = [p for p in _LABEL_START.split(hit.label.text) if label_key(p)]
-        if len(parts) != span:
-            hit.doubt = f"its label's cell spans {span} rows of the source"
-            continue
-        named = [i for i, part in enumerate(parts) if matcher.match(part) is hit.row]
-        if len(named) != 1 or named[0] == 0:
-            continue  # the label is the first row's: the grid row it was read in
-        target = source.index + named[0]
-        others = [u for u in collected.unlabelled if u[1].block is source.block]
-        moved = next((u for u in others if u[1].index == target), None)
-        if moved is None:
-            hit.doubt = f"its label's cell spans {span} rows of the source"
-            continue
-        collected.unlabelled.remove(moved)
-        collected.unlabelled.append((position, source))
-        collected.unlabelled.sort(key=lambda u: (u[0], u[1].table, u[1].index))
-        hit.source = moved[1]
-        hit.values = list(moved[1].cells)
-        hit.value_rows = {id(moved[1])}
+    order = {id(row): i for i, row in enumerate(rows)}
+    grid = [i for i, hit in enumerate(hits) if hit.grid]
+    weights = [1.0 + 0.5 * _label_fit(hits[i]) + 0.5 * _has_written(hits[i]) for i in grid]
+    kept = {grid[k] for k in _increasing([order[id(hits[i].row)] for i in grid], weights)}
+    kept |= {i for i, hit in enumerate(hits) if not hit.grid}
+    if len(kept) == len(hits):
+        return
+    before = [0] * (len(hits) + 1)  # kept hits before each old position
+    for i in range(len(hits)):
+        before[i + 1] = before[i] + (i in kept)
+    survivors = [hits[i] for i in sorted(kept)]
+    claimed = {id(h.source) for h in survivors}
+    unlabelled = [(before[pos], source) for pos, source in collected.unlabelled]
+    for i, hit in enumerate(hits):
+        if i not in kept and hit.source is not None and id(hit.source) not in claimed:
+            claimed.add(id(hit.source))
+            unlabelled.append((before[i], hit.source))
+    unlabelled.sort(key=lambda u: (u[0], u[1].table, u[1].index))
+    collected.hits = survivors
+    collected.unlabelled = unlabelled
+
+
+def _has_written(hit: _Hit) -> bool:
+    return any(c.text.strip() for c in hit.values)
+
+
+def _label_fit(hit: _Hit) -> float:
+    """How well the label read matches the row's own wording (0..1): a tie-breaker between two
+    orders of the same length, in favour of the labels read most cleanly."""
+    key = label_key(hit.label.text)
+    return max(similarity(key, label_key(name)) for name in hit.row.names)
+
+
+def _increasing(values: list[int], weights: list[float]) -> list[int]:
+    """Indices of the heaviest strictly increasing subsequence of ``values`` (n is a table's
+    rows: the quadratic search is cheap)."""
+    best = list(weights)
+    previous = [-1] * len(values)
+    for i in range(len(values)):
+        for j in range(i):
+            if values[j] < values[i] and best[j] + weights[i] > best[i]:
+                best[i] = best[j] + weights[i]
+                previous[i] = j
+    out: list[int] = []
+    at = max(range(len(values)), key=lambda i: best[i]) if values else -1
+    while at >= 0:
+        out.append(at)
+        at = previous[at]
+    return out[::-1]
 
 
 def _by_order(collected: _Collected, rows: tuple[Row, ...], column_map: ColumnMap) -> list[_Hit]:
@@ -471,7 +550,14 @@ def _by_order(collected: _Collected, rows: tuple[Row, ...], column_map: ColumnMa
     """
     hits = collected.hits
     order = {id(row): i for i, row in enumerate(rows)}
-    expected = [r for r in rows if not r.group_row or not any(o.parent == r.names[0] for o in rows)]
+    # A group read as one row with its own figures has no items in this report's layout.
+    whole = {h.row.names[0] for h in hits if h.row.group_row and _has_written(h)}
+    expected = [
+        r
+        for r in rows
+        if (not r.group_row or not any(o.parent == r.names[0] for o in rows))
+        and r.parent not in whole
+    ]
     found = {id(hit.row) for hit in hits}
     out: list[_Hit] = []
     gaps: dict[int, list[_SourceRow]] = {}
@@ -506,7 +592,9 @@ def _has_figures(source: _SourceRow, columns: tuple[Column, ...], column_map: Co
         return False
     cells = [source.block.rows[source.index][c] for c in slots]
     written = [c for c in cells if c.text.strip()]
-    return bool(written) and all(_looks_like_value(c, columns[0]) for c in written)
+    # Most, not all: a figure misread as "0." or "命" must not cost the row its place.
+    figures = sum(1 for c in written if _looks_like_value(c, columns[0]))
+    return bool(written) and figures * 2 > len(written)
 
 
 def applicant_columns(table: Table, columns: tuple[Column, ...]) -> list[int] | None:
