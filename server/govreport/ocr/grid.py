@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import cv2
 import numpy as np
+import numpy.typing as npt
 
 from govreport.ocr.preprocess import Image
 
@@ -62,7 +63,37 @@ def rule_mask(binary: Image, dpi: int) -> tuple[Image, Image]:
     )
     rules_h: Image = np.asarray(horizontal, dtype=np.uint8)
     rules_v: Image = np.asarray(vertical, dtype=np.uint8)
+    rules_v = _with_short_rules(rules_v, binary, rules_h, dpi, bridge)
     return rules_h, _drop_strokes(rules_v, binary, rules_h, dpi)
+
+
+def _with_short_rules(
+    vertical: Image, binary: Image, horizontal: Image, dpi: int, bridge: int
+) -> Image:
+    """The vertical rules, and the ones shorter than the opening kernel that run from one
+    horizontal rule to the next: the rule between a label and its figure in a row a third of
+    an inch high (a cramped 二 table) is still a rule. A character's stroke stands clear of
+    the rules above and below it."""
+    short = cv2.morphologyEx(
+        cv2.morphologyEx(
+            binary, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (1, bridge))
+        ),
+        cv2.MORPH_OPEN,
+        cv2.getStructuringElement(cv2.MORPH_RECT, (1, max(8, dpi // 12))),
+    )
+    near = cv2.dilate(horizontal, cv2.getStructuringElement(cv2.MORPH_RECT, (1, 2 * bridge + 1)))
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(short, connectivity=8)
+    out = vertical.copy()
+    thin = max(3, dpi // 40)
+    for i in range(1, count):
+        x, y, w, h, _area = (int(v) for v in stats[i])
+        if w > thin or vertical[y : y + h, x : x + w].any():
+            continue
+        top = near[y, x : x + w].any()
+        bottom = near[min(y + h - 1, near.shape[0] - 1), x : x + w].any()
+        if top and bottom:
+            out[labels == i] = 255
+    return np.asarray(out, dtype=np.uint8)
 
 
 def _drop_strokes(vertical: Image, binary: Image, horizontal: Image, dpi: int) -> Image:
@@ -124,11 +155,31 @@ def find_tables(binary: Image, dpi: int) -> tuple[list[Grid], Image]:
             continue
         if not vertical[y : y + h, x : x + w][region].any():
             continue
+        region = _closed(region, horizontal[y : y + h, x : x + w], joint)
         grid = _cells(np.asarray(region, dtype=np.uint8), x, y, dpi)
         if grid is not None:
             grids.append(grid)
     grids.sort(key=lambda g: (g.y0, g.x0))
     return grids, np.asarray(rules, dtype=np.uint8)
+
+
+def _closed(
+    region: npt.NDArray[np.bool_], horizontal: Image, thickness: int
+) -> npt.NDArray[np.bool_]:
+    """The figure of rules with a rule drawn across an open top or bottom.
+
+    A table cut by a page break has no rule under its last row (or over its
+    first, on the next page): its vertical rules just stop. Without a rule
+    there the last row's cells are open to the paper around the table and
+    would be lost; a rule across the figure's width closes them.
+    """
+    out = region.copy()
+    band = max(2, thickness)
+    for rows in (slice(0, band), slice(region.shape[0] - band, region.shape[0])):
+        covered = horizontal[rows].any(axis=0).mean() if horizontal[rows].size else 1.0
+        if covered < 0.5 and region[rows].any():
+            out[rows] = True
+    return out
 
 
 def _cells(region: Image, ox: int, oy: int, dpi: int) -> Grid | None:

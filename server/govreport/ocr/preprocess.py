@@ -35,11 +35,15 @@ class Prepared:
     """A page ready for grid detection and recognition."""
 
     gray: Image  # flattened background, seals removed, upright and deskewed
-    binary: Image  # ink = 255, paper = 0
+    binary: Image  # ink = 255, paper = 0: for rules and skew
     dpi: int
     rotation: int  # quarter turns applied (degrees, clockwise: 0/90/180/270)
     skew: float  # degrees the page was turned back by
     to_source: npt.NDArray[np.float64]  # 2x3 affine: prepared pixels -> source pixels
+    # The same page with the seals' stroke edges whitened too (see lift_colour): for reading
+    # glyphs. Thin rules under a seal fade in it, so rules are found on ``binary``.
+    text_gray: Image
+    text_binary: Image
 
     def source_box(self, x0: float, y0: float, x1: float, y1: float) -> Box:
         """A box on the prepared page as the axis-aligned box it covers in the source image."""
@@ -55,23 +59,55 @@ class Prepared:
         )
 
 
+# How much a pixel's colourfulness (max - min channel) lightens it: seal ink is strongly
+# coloured, print is grey. More than this erodes the print stamped over (its edges take a
+# tint from the seal and from JPEG's colour subsampling).
+_CHROMA_LIFT = 1.5
+
+
 def drop_colour(rgb: Image) -> Image:
-    """Grey level as the brightest channel: red and blue seals fade, black print stays."""
+    """Grey level as the brightest channel: red and blue seals fade, black print stays.
+
+    Red and blue seals are bright in one channel, so the brightest channel
+    fades them, while black print (also print under a seal, dark in every
+    channel) keeps its contrast.
+    """
     if rgb.ndim == 2:
         return rgb
     return np.asarray(rgb.max(axis=2), dtype=np.uint8)
 
 
-def flatten(gray: Image, dpi: int) -> Image:
-    """Divides out shadows and paper tone against a background estimated without the ink."""
+def lift_colour(rgb: Image, gray: Image) -> Image:
+    """``gray`` (drop_colour's) lightened by each pixel's colourfulness, for reading glyphs.
+
+    JPEG keeps brightness at full resolution and colour at half, so the
+    edges of a seal's strokes come back darker than the strokes, and survive
+    drop_colour as specks and arcs over the figures. They are still strongly
+    coloured: lifting by colourfulness (weighted by brightness, so that print
+    under a seal, dark and tinted, keeps its ink) whitens them.
+    """
+    if rgb.ndim == 2:
+        return gray
+    bright = gray.astype(np.float32)
+    chroma = bright - rgb.min(axis=2).astype(np.float32)
+    lifted = bright + _CHROMA_LIFT * chroma * (bright / 255.0)
+    return np.asarray(np.clip(np.rint(lifted), 0, 255), dtype=np.uint8)
+
+
+def background(gray: Image, dpi: int) -> Image:
+    """The paper's tone and shadows: the page with its ink closed over, smoothed."""
     small = cv2.resize(gray, None, fx=0.25, fy=0.25, interpolation=cv2.INTER_AREA)
     size = max(3, int(dpi * 0.25 * 0.12) | 1)  # wider than a stroke, in the small image
-    background = cv2.dilate(small, cv2.getStructuringElement(cv2.MORPH_RECT, (size, size)))
-    background = cv2.medianBlur(background, 5)
-    background = cv2.resize(
-        background, (gray.shape[1], gray.shape[0]), interpolation=cv2.INTER_LINEAR
-    )
-    out = cv2.divide(gray, np.maximum(background, 1), scale=255)
+    paper = cv2.dilate(small, cv2.getStructuringElement(cv2.MORPH_RECT, (size, size)))
+    paper = cv2.medianBlur(paper, 5)
+    paper = cv2.resize(paper, (gray.shape[1], gray.shape[0]), interpolation=cv2.INTER_LINEAR)
+    return np.asarray(np.maximum(paper, 1), dtype=np.uint8)
+
+
+def flatten(gray: Image, dpi: int, paper: Image | None = None) -> Image:
+    """Divides out shadows and paper tone against a background estimated without the ink."""
+    paper = background(gray, dpi) if paper is None else paper
+    out = cv2.divide(gray, paper, scale=255)
     return np.asarray(out, dtype=np.uint8)
 
 
@@ -128,22 +164,36 @@ def _quarter_matrix(turn: int, w: int, h: int) -> npt.NDArray[np.float64]:
 
 def prepare(image: Image, dpi: int, turn: int = 0) -> Prepared:
     """The page turned clockwise by ``turn`` (0/90/180/270), deskewed and binarised."""
-    gray = flatten(drop_colour(image), dpi)
-    h, w = gray.shape
-    gray = _rotate_quarter(gray, turn)
+    plain = drop_colour(image)
+    paper = background(plain, dpi)
+    gray = _rotate_quarter(flatten(plain, dpi, paper), turn)
+    text_gray = _rotate_quarter(flatten(lift_colour(image, plain), dpi, paper), turn)
+    h, w = plain.shape
     to_source = _quarter_matrix(turn, w, h)
     binary = binarize(gray)
     angle = skew_angle(binary)
     if abs(angle) >= 0.05:
         rh, rw = gray.shape
         matrix = cv2.getRotationMatrix2D((rw / 2, rh / 2), angle, 1.0)
-        gray = np.asarray(
-            cv2.warpAffine(
-                gray, matrix, (rw, rh), flags=cv2.INTER_LINEAR, borderValue=(255, 255, 255)
-            ),
-            dtype=np.uint8,
+        gray, text_gray = (
+            np.asarray(
+                cv2.warpAffine(
+                    g, matrix, (rw, rh), flags=cv2.INTER_LINEAR, borderValue=(255, 255, 255)
+                ),
+                dtype=np.uint8,
+            )
+            for g in (gray, text_gray)
         )
         binary = binarize(gray)
         inverse = cv2.invertAffineTransform(matrix)
         to_source = to_source @ np.vstack([inverse, [0, 0, 1]])
-    return Prepared(gray, binary, dpi, turn, angle, np.asarray(to_source[:2], dtype=np.float64))
+    return Prepared(
+        gray,
+        binary,
+        dpi,
+        turn,
+        angle,
+        np.asarray(to_source[:2], dtype=np.float64),
+        text_gray,
+        binarize(text_gray),
+    )

@@ -161,6 +161,18 @@ def split_lines(crop: Image) -> list[Image]:
     return [crop[a:b] for a, b in spans]
 
 
+def read_figure(crop: Image) -> Read:
+    """One figure crop read on its own: Tesseract drops a lone glyph on a line of a stacked
+    sheet now and then, and reads it as a single character (``--psm 10``) or a single line
+    (``--psm 7``) when given alone, with a margin."""
+    pad = max(8, crop.shape[0] // 2)
+    sheet = cv2.copyMakeBorder(crop, pad, pad, pad, pad, cv2.BORDER_CONSTANT, value=255)
+    glyphs = cv2.connectedComponents(np.asarray(sheet < 128, dtype=np.uint8))[0] - 1
+    psm = 10 if glyphs <= 1 else 7
+    config = NUMBER_CONFIG.replace("--psm 6", f"--psm {psm}")
+    return Read(_data(np.asarray(sheet, dtype=np.uint8), "eng", config))
+
+
 def read_stacked(crops: list[Image], numeric: bool, dpi: int) -> list[Read]:
     """Reads many crops (black on white) in one Tesseract call; one Read per crop, in order.
 
