@@ -2,7 +2,8 @@
 
     .venv/bin/python bench/run.py [--runs N] [--output docs/benchmarks.md]
 
-Then the PDF section of bench/pdf_bench.py (govreport against a naive
+First the real reports of ../shared/corpus/ against their gold (real_bench.py),
+then the generated documents per format, then the PDF section of bench/pdf_bench.py (govreport against a naive
 pdfplumber baseline on the PDF fixtures, one core).
 
 Documents: the bundled samples (text) and, when tests/fixtures/writer.py is
@@ -204,17 +205,25 @@ def main(argv: list[str] | None = None) -> int:
         batch_rate = time_batch(stub, working) if working else 0.0
 
     command = "python bench/run.py" + (f" --runs {args.runs}" if args.runs != 5 else "")
+    import real_bench
+
     lines = [
         "# Benchmarks",
-        "",
-        "Median milliseconds per document (each document's median over "
-        f"{args.runs} runs, then the median over the format's documents).",
         "",
         f"- machine: {os.cpu_count()} CPUs (nproc), {platform.machine()}, "
         f"{platform.system()} {platform.release()}",
         f"- python: {platform.python_version()} ({platform.python_implementation()})",
         f"- command: `make bench` (`{command}`)",
         f"- date: {datetime.now(UTC).strftime('%Y-%m-%d %H:%M UTC')}",
+        "",
+        *real_bench.section(args.runs),
+        "",
+        "## Generated documents, per format",
+        "",
+        "The gold reports rendered by tests/fixtures/writer.py in every layout (breadth, not "
+        "proof: the writer shares the readers' assumptions). Median milliseconds per document "
+        f"(each document's median over {args.runs} runs, then the median over the format's "
+        "documents).",
         "",
         "| format | documents | in-process ms/doc | gRPC ms/doc | gRPC overhead ms | failed |",
         "|---|---:|---:|---:|---:|---:|",

@@ -6,6 +6,7 @@ from govreport.assembly import assemble
 from govreport.ir import Document, Paragraph, SourceFormat, Table, TextCell
 from govreport.paths import get_cell, value_text
 from govreport.v1 import report_pb2 as pb
+from govreport.validation import validate
 
 HEADINGS = [
     "一、总体情况",
@@ -106,3 +107,101 @@ def test_absent_slot_is_missing_and_empty_cell_is_blank() -> None:
     in_force = get_cell(report, "proactive_disclosure_2021.normative_documents.in_force")
     assert repealed is not None and repealed.state == pb.CELL_STATE_BLANK
     assert in_force is not None and in_force.state == pb.CELL_STATE_MISSING
+
+
+# ---------------------------------------------------------------- alignment (the real scans)
+
+NEW = "application_handling.new_applications"
+CARRIED = "application_handling.carried_over_from_previous_year"
+COLUMNS = (
+    "natural_persons",
+    "commercial_enterprises",
+    "research_institutions",
+    "social_welfare_organizations",
+    "legal_service_organizations",
+    "other_organizations",
+    "total",
+)
+
+
+def cells(*texts: str, row: int = 0) -> list[TextCell]:
+    return [TextCell(t, row=row, col=c) for c, t in enumerate(texts)]
+
+
+def values(report: pb.AnnualReport, row: str) -> list[str]:
+    return [value_text(get_cell(report, f"{row}.{c}") or pb.Cell()) for c in COLUMNS]
+
+
+def test_blank_cell_merged_with_its_neighbour_shifts_no_figure() -> None:
+    """A scan loses the rule between two blank cells (a seal, a faint print): the two are one
+    cell. The figure after them stays under 总计 (the 2019 scans read 18 into 其他)."""
+    row = cells("一、本年新收政府信息公开申请数量", "", "", "", "", "", "", "18")
+    merged = TextCell("", row=0, col=2)
+    row[2] = row[3] = merged
+    report = report_of(Table([row], grid=True))
+    assert values(report, NEW) == ["", "", "", "", "", "", "18"]
+    total = get_cell(report, f"{NEW}.total")
+    assert total is not None and total.state == pb.CELL_STATE_NUMBER
+    assert get_cell(report, f"{NEW}.other_organizations").state == pb.CELL_STATE_BLANK  # type: ignore[union-attr]
+
+
+def test_figure_in_a_cell_spanning_two_columns_is_flagged() -> None:
+    row = cells("一、本年新收政府信息公开申请数量", "21", "", "0", "0", "0", "0", "21")
+    merged = TextCell("21", row=0, col=1)
+    row[1] = row[2] = merged
+    report = report_of(Table([row], grid=True))
+    first = get_cell(report, f"{NEW}.natural_persons")
+    second = get_cell(report, f"{NEW}.commercial_enterprises")
+    assert first is not None and first.confidence < 0.8
+    assert second is not None and second.state == pb.CELL_STATE_MISSING
+    assert "Q1" in {f.rule_id for f in validate(report).findings}
+
+
+def test_row_whose_label_is_unreadable_is_placed_by_its_order_and_flagged() -> None:
+    """The Hongze scan: the seal over （一）予以公开 leaves "〈《“-)拖以" of its label."""
+    table = Table(
+        [
+            cells("二、上年结转政府信息公开申请数量", "0", "0", "0", "0", "0", "0", "0", row=0),
+            cells("〈《“-)拖以", "3", "0", "0", "0", "0", "0", "3", row=1),
+            cells("（二）部分公开", "4", "0", "0", "0", "0", "0", "4", row=2),
+        ],
+        grid=True,
+    )
+    report = report_of(table)
+    disclosed = "application_handling.outcomes.disclosed"
+    assert values(report, disclosed) == ["3", "0", "0", "0", "0", "0", "3"]
+    assert all(
+        (get_cell(report, f"{disclosed}.{c}") or pb.Cell()).confidence < 0.8 for c in COLUMNS
+    )
+    assert values(report, "application_handling.outcomes.partially_disclosed")[-1] == "4"
+
+
+def test_label_read_out_of_the_templates_order_is_not_believed() -> None:
+    """ "（三）不予公开" misread as "（一）予以公开" below （二）: the row is placed by its order."""
+    table = Table(
+        [
+            cells("一、本年新收政府信息公开申请数量", "9", "0", "0", "0", "0", "0", "9", row=0),
+            cells("（一）予以公开", "5", "0", "0", "0", "0", "0", "5", row=1),
+            cells("（二）部分公开", "1", "0", "0", "0", "0", "0", "1", row=2),
+            cells("（一）予以公开", "", "", "", "", "", "", "", row=3),
+            cells("1.属于国家秘密", "2", "0", "0", "0", "0", "0", "2", row=4),
+        ],
+        grid=True,
+    )
+    report = report_of(table)
+    assert values(report, "application_handling.outcomes.disclosed")[-1] == "5"
+    secrets = "application_handling.outcomes.not_disclosed.state_secrets"
+    assert values(report, secrets)[-1] == "2"
+
+
+def test_two_labels_merged_in_one_cell_are_cut() -> None:
+    """A rule lost under a seal merges the label cells of 一 and 二 (Hongze scan, 150 dpi)."""
+    label = TextCell(
+        "一、本年新收政府信息公开申请数量二、上年结转政府信息公开申请数量", row=0, col=0
+    )
+    first = [label, *cells("", "7", "0", "0", "0", "0", "0", "7", row=0)[1:]]
+    second = [label, *cells("", "1", "0", "0", "0", "0", "0", "1", row=1)[1:]]
+    report = report_of(Table([first, second], grid=True))
+    assert values(report, NEW)[-1] == "7"
+    assert values(report, CARRIED)[-1] == "1"
+    assert (get_cell(report, f"{CARRIED}.total") or pb.Cell()).confidence >= 0.8

@@ -14,6 +14,7 @@ from govreport import readers
 from govreport.assembly.labels import RowMatcher
 from govreport.convert import convert
 from govreport.ir import Paragraph, Table
+from govreport.render import render
 from govreport.template import Version, template
 from govreport.v1 import report_pb2 as pb
 from govreport.v1 import validation_pb2 as vpb
@@ -177,3 +178,35 @@ def test_pingtan_publication_date_from_the_source_and_time_line() -> None:
     """ "来源：平潭综合实验区管委会办公室 时间：2024-03-08 15:34" above the report."""
     report = convert(PINGTAN_HTML.read_bytes(), PINGTAN_HTML.name).report
     assert report.metadata.publication_date == "2024-03-08"
+
+
+def pingtan_without_review_table(keep_heading: bool) -> bytes:
+    content = PINGTAN_HTML.read_bytes().decode("utf-8")
+    heading = "<strong>四、政府信息公开行政复议、行政诉讼情况</strong></p>"
+    start = content.index(heading) + len(heading)
+    end = content.index("</table>", start) + len("</table>")
+    if not keep_heading:
+        start = content.rindex("<p", 0, start)
+    return (content[:start] + content[end:]).encode("utf-8")
+
+
+def test_pingtan_table_left_out_is_one_finding_and_its_cells_are_listed() -> None:
+    """Section 四's heading without its table: one C4 naming what was looked for, and every cell
+    of 四 still in the cells output, as missing."""
+    extraction = convert(pingtan_without_review_table(keep_heading=True), PINGTAN_HTML.name)
+    findings = [f for f in extraction.validation.findings if f.rule_id in ("C2", "C4", "R6a")]
+    assert [(f.rule_id, f.severity) for f in findings] == [("C4", vpb.SEVERITY_ERROR)]
+    assert "行政复议" in findings[0].message_zh and "结果维持" in findings[0].message_en
+    source = extraction.report.review_and_litigation_source
+    assert source.heading and not source.table_found
+    lines = [ln for ln in render(extraction, "cells").splitlines() if ln.startswith("四,")]
+    assert len(lines) == 15 and all(ln.endswith(",missing") for ln in lines)
+
+
+def test_pingtan_section_left_out_entirely_is_c2_naming_heading_and_table() -> None:
+    extraction = convert(pingtan_without_review_table(keep_heading=False), PINGTAN_HTML.name)
+    findings = [f for f in extraction.validation.findings if f.rule_id in ("C2", "C4", "R6a")]
+    assert [f.rule_id for f in findings] == ["C2"]
+    assert "neither its heading nor its table" in findings[0].message_en
+    lines = [ln for ln in render(extraction, "cells").splitlines() if ln.startswith("四,")]
+    assert len(lines) == 15 and all(ln.endswith(",missing") for ln in lines)
