@@ -23,7 +23,8 @@ TEST_PACKAGES=(
   fonts-wqy-zenhei
   # pdfinfo, pdftotext, pdftoppm: to inspect a fixture PDF when a PDF case fails (by hand).
   poppler-utils
-  # The review page's browser test (tests/test_review.py): headless Chromium.
+  # Headless Chromium: the review page's browser test (tests/test_review.py), and printing the
+  # real corpus's HTML report to PDF for its scans (tests/test_ocr_real.py, bench/ocr_bench.py).
   chromium
   # TLS tests (tests/test_production.py) make their certificates with openssl.
   openssl

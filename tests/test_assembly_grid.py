@@ -205,3 +205,36 @@ def test_two_labels_merged_in_one_cell_are_cut() -> None:
     assert values(report, NEW)[-1] == "7"
     assert values(report, CARRIED)[-1] == "1"
     assert (get_cell(report, f"{CARRIED}.total") or pb.Cell()).confidence >= 0.8
+
+
+def test_review_row_with_a_merged_blank_cell_keeps_its_columns() -> None:
+    """四's data row with two blank cells merged (行政复议 其他结果 and 尚未审结): the figures
+    after them stay under their own headings."""
+    row = cells("10", "1", "", "", "11", "0", "0", "0", "0", "0", "5", "0", "0", "0", "5")
+    merged = TextCell("", row=0, col=2)
+    row[2] = row[3] = merged
+    report = report_of(Table([row], grid=True), section="四")
+    review = "review_and_litigation"
+    assert (
+        value_text(get_cell(report, f"{review}.administrative_review.total") or pb.Cell()) == "11"
+    )
+    assert (
+        value_text(get_cell(report, f"{review}.litigation_after_review.upheld") or pb.Cell()) == "5"
+    )
+    assert [f.rule_id for f in validate(report).findings if f.rule_id == "R4"] == []
+
+
+def test_text_in_a_drawn_frame_is_text_not_a_table() -> None:
+    """A one-column grid (a box drawn around the narrative) holding a heading and its text."""
+    frame = Table(
+        [
+            [TextCell("一、总体情况", row=0, col=0)],
+            [TextCell("2023年，本局全年共收到依申请公开事项7件。", row=1, col=0)],
+        ],
+        grid=True,
+    )
+    blocks: list[Paragraph | Table] = [Paragraph("某局2023年政府信息公开工作年度报告"), frame]
+    blocks += [Paragraph(h) for h in HEADINGS[1:]]
+    report = assemble(Document(SourceFormat.PDF, blocks))
+    assert report.overview.present and report.overview.heading == "一、总体情况"
+    assert report.overview.text == "2023年，本局全年共收到依申请公开事项7件。"

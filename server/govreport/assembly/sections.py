@@ -200,20 +200,30 @@ def _slice(table: Table, start: int, end: int) -> Table:
     return Table(rows, table.grid, table.location)
 
 
+def _paragraph_parts(block: Paragraph) -> list[tuple[Block, Heading | None]]:
+    """The paragraph, or the heading it starts with and the text after it."""
+    found = heading_of(block.text)
+    if found is None:
+        return [(block, None)]
+    head, body = _split_paragraph(block, found.end)
+    return [(head, found)] if body is None else [(head, found), (body, None)]
+
+
 def _separated(blocks: list[Block]) -> list[tuple[Block, Heading | None]]:
     """The blocks with every heading a block of its own (split off the line or the table
     that holds it), each with the heading it is."""
     out: list[tuple[Block, Heading | None]] = []
     for block in blocks:
         if isinstance(block, Paragraph):
-            found = heading_of(block.text)
-            if found is None:
-                out.append((block, None))
-                continue
-            head, body = _split_paragraph(block, found.end)
-            out.append((head, found))
-            if body is not None:
-                out.append((body, None))
+            out.extend(_paragraph_parts(block))
+            continue
+        if block.grid and all(len({id(c) for c in row if c.exists}) <= 1 for row in block.rows):
+            # One column: a box drawn around text (a frame), not a table: its cells are text.
+            for r in range(len(block.rows)):
+                for cell in block.own_cells(r):
+                    if cell.text.strip():
+                        para = Paragraph(cell.text, cell.location, cell.confidence)
+                        out.extend(_paragraph_parts(para))
             continue
         cuts = _heading_rows(block)
         if not cuts:

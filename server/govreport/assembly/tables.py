@@ -649,8 +649,15 @@ def read_review(blocks: list[Block], tpl: Template) -> dict[str, Filled]:
         return labelled
     columns = [c for row in rows for c in row.columns]
     figures: list[TextCell] = []
+    doubts: dict[int, str] = {}  # index into figures -> why its place is not sure
     for source in _rows_of(blocks):
         cells, grid = source.cells, source.grid
+        block = source.block
+        if block is not None and len(block.rows[source.index]) >= len(columns):
+            # The grid's last fifteen columns, slot by slot: a blank cell merged with its
+            # neighbour is blank in both and shifts nothing after it.
+            slots = block.rows[source.index][-len(columns) :]
+            cells = slots
         filled = [c for c in cells if c.text.strip()]
         if not all(_looks_like_value(c, columns[0]) for c in filled):
             continue
@@ -659,6 +666,9 @@ def read_review(blocks: list[Block], tpl: Template) -> dict[str, Filled]:
             continue
         if not grid:
             cells = filled if len(filled) == len(cells) else _strip_blanks(cells)
+        for k, cell in enumerate(cells):
+            if cell.text.strip() and any(other is cell for other in cells[:k]):
+                doubts[len(figures) + k] = "one cell of the source spans this column and another"
         figures.extend(cells)
     out: dict[str, Filled] = {}
     i = 0
@@ -666,7 +676,8 @@ def read_review(blocks: list[Block], tpl: Template) -> dict[str, Filled]:
         for column in row.columns:
             path = row.cell_path(column)
             if i < len(figures):
-                out[path] = Filled(parse_value(figures[i].text, column), figures[i])
+                value = parse_value(figures[i].text, column)
+                out[path] = Filled(value, figures[i], doubt=doubts.get(i, ""))
             else:
                 out[path] = Filled(Value("missing"))
             i += 1
