@@ -23,6 +23,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 from typing import ClassVar
 
+import headless
 import numpy as np
 import pypdfium2 as pdfium
 import pytest
@@ -471,14 +472,7 @@ def chromium(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
         )
     command = [
         exe,
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
+        *headless.FLAGS,
         "--disable-extensions",
         "--hide-scrollbars",
         "--force-device-scale-factor=1",
