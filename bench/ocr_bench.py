@@ -20,7 +20,8 @@ Both get grey paper, noise, blur and JPEG 40–85 at each dpi. Each page is
 read by govreport.ocr with its time split into preprocessing, grid
 detection and recognition; the report is then assembled and validated and
 every gold cell compared. A wrong cell is *flagged* when its confidence is
-below GOVREPORT_OCR_MIN_CONFIDENCE or it takes part in a broken R1–R4 sum.
+below GOVREPORT_OCR_MIN_CONFIDENCE or a finding names it (Q1, a broken R1–R4
+sum, R6a: no number where one belongs).
 
 The baseline reads the first --baseline-stems generated reports' pages
 with one full-page Tesseract call (rules left in, chi_sim, --psm 6 and
@@ -316,7 +317,8 @@ def main() -> None:
             "noise σ 6, blur, JPEG 40–85), seed 1"
         )
     lines += [
-        f"- flagged: confidence < {threshold} (GOVREPORT_OCR_MIN_CONFIDENCE) or in a broken R1–R4 sum",
+        f"- flagged: confidence < {threshold} (GOVREPORT_OCR_MIN_CONFIDENCE) or named by a finding "
+        "(Q1, a broken R1–R4 sum, R6a no number where one belongs)",
         f"- date: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC; whole run {elapsed:.0f} s",
         "",
         "## Accuracy by kind of report (every gold cell of 二, 三, 四)",
