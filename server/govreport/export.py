@@ -79,8 +79,13 @@ def cell_columns() -> tuple[tuple[str, str], ...]:
 
 
 def _cell_text(cell: pb.Cell | None) -> str:
-    """A number as written; "/" for n/a; a text cell's words; "" for blank or missing."""
-    if cell is None or cell.state in (pb.CELL_STATE_BLANK, pb.CELL_STATE_MISSING):
+    """A number as written; "/" for n/a; a text cell's words; "" for blank, missing or a cell
+    the report's layout does not have."""
+    if cell is None or cell.state in (
+        pb.CELL_STATE_BLANK,
+        pb.CELL_STATE_MISSING,
+        pb.CELL_STATE_NOT_IN_LAYOUT,
+    ):
         return ""
     if cell.state == pb.CELL_STATE_NOT_APPLICABLE:
         return "/"

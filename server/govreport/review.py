@@ -56,7 +56,7 @@ STATUS_WORDS: dict[str, str] = {
 }
 # The OCR rule: its cells are doubtful, not wrong, so they are amber, not red.
 OCR_RULE = "Q1"
-_EMPTY_STATES = (pb.CELL_STATE_BLANK, pb.CELL_STATE_MISSING)
+_EMPTY_STATES = (pb.CELL_STATE_BLANK, pb.CELL_STATE_MISSING, pb.CELL_STATE_NOT_IN_LAYOUT)
 _SEVERITY = {
     validation_pb2.SEVERITY_ERROR: "error",
     validation_pb2.SEVERITY_WARNING: "warning",
