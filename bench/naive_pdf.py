@@ -16,7 +16,7 @@ import pdfplumber
 
 from govreport.assembly.values import parse_value
 from govreport.normalize import label_key
-from govreport.template import Column, Kind, Row, Template
+from govreport.templates import Column, Kind, Row, Template
 
 
 def extract(content: bytes, tpl: Template) -> dict[str, str]:

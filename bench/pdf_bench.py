@@ -36,7 +36,7 @@ from fixtures.pdf import PdfFixtures, pdf_cases  # noqa: E402
 from goldcheck import compare  # noqa: E402
 
 from govreport.convert import convert  # noqa: E402
-from govreport.template import template  # noqa: E402
+from govreport.templates import template  # noqa: E402
 
 TYPICAL_PAGES = 5  # "a typical 5-page report": the target is under 1 s on one core
 

@@ -31,7 +31,7 @@ from fixtures.writer import Gold  # noqa: E402
 from govreport.convert import convert  # noqa: E402
 from govreport.render import FORMAT_NAMES  # noqa: E402
 from govreport.settings import Settings  # noqa: E402
-from govreport.template import template  # noqa: E402
+from govreport.templates import template  # noqa: E402
 
 
 def documents() -> list[tuple[Path, Gold]]:

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from govreport.convert import ConvertOptions
 from govreport.errors import GovreportError, Reason
 from govreport.paths import ensure_cell
-from govreport.template import Kind, Version, template
+from govreport.templates import Kind, template
 from govreport.v1 import report_pb2 as pb
 from govreport.v1 import service_pb2, validation_pb2
 
@@ -34,7 +34,7 @@ def make_report() -> pb.AnnualReport:
     meta.contact.phone = "0453-1234567"
     for narrative in (report.overview, report.problems_and_improvements, report.other_matters):
         narrative.present = True
-    for _section, row, column in template(Version.V2021).cells():
+    for _section, row, column in template(2021).cells():
         if row.group_row:
             continue
         cell = ensure_cell(report, row.cell_path(column))

@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 
 from govreport.assembly.labels import HEADER_WORDS
 from govreport.ir import Box, Document, Location, Paragraph, SourceFormat, Table, TextCell
-from govreport.template import SECTIONS, Version, template
+from govreport.templates import SECTIONS, TEMPLATES, template
 
 SAMPLES = Path(__file__).resolve().parent.parent / "server" / "govreport" / "samples"
 
@@ -67,7 +67,7 @@ def labels() -> tuple[str, ...]:
         for wording in (section.heading, *section.aliases):
             out.add(wording)
             out.add(f"{'一二三四五六'[number]}、{wording}")
-    for version in Version:
+    for version in TEMPLATES:
         tpl = template(version)
         out.update(tpl.signature_labels)
         for block in tpl.disclosure_blocks:

@@ -15,7 +15,7 @@ from govreport.assembly.labels import RowMatcher
 from govreport.convert import convert
 from govreport.ir import Paragraph, Table
 from govreport.render import render
-from govreport.template import Version, template
+from govreport.templates import template
 from govreport.v1 import report_pb2 as pb
 from govreport.v1 import validation_pb2 as vpb
 
@@ -85,7 +85,7 @@ def test_huaian_hongze_review_table_contradicts_itself() -> None:
 
 def test_huaian_hongze_label_with_a_missing_word() -> None:
     """ "2.其他法律行政止公开" (法规禁 lost) is still row 2 of （三）不予公开."""
-    rows = template(Version.V2021).application_rows
+    rows = template(2021).application_rows
     row = RowMatcher(rows).match("2.其他法律行政止公开", "（三）不予公开")
     assert row is not None and row.field.endswith("not_disclosed.prohibited_by_law")
 

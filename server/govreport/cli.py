@@ -45,8 +45,7 @@ from govreport import validation as validation_module
 from govreport.convert import ConvertOptions
 from govreport.errors import GovreportError
 from govreport.settings import FIELDS, MiB, Settings, parse_size
-from govreport.template import Version
-from govreport.template_api import PROTO_OF_VERSION, definition
+from govreport.templates import TEMPLATES, template
 from govreport.v1 import report_pb2, service_pb2, service_pb2_grpc, validation_pb2
 
 PROG = "govreport"
@@ -357,13 +356,13 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_template(args: argparse.Namespace) -> int:
-    version = Version(int(args.version))
+    tpl = template(int(args.version))
     if args.server:
         try:
             settings = _settings()
             with _channel(args.server, settings) as channel:
                 stub = service_pb2_grpc.ReportExtractorStub(channel)
-                request = service_pb2.GetTemplateRequest(version=PROTO_OF_VERSION[version])
+                request = service_pb2.GetTemplateRequest(version=tpl.proto)  # type: ignore[arg-type]
                 try:
                     response = stub.GetTemplate(request, timeout=args.timeout)
                 except grpc.RpcError as err:
@@ -371,7 +370,7 @@ def cmd_template(args: argparse.Namespace) -> int:
         except Failure as failure:
             return _report(args.server, failure)
     else:
-        response = service_pb2.GetTemplateResponse(template=definition(version))
+        response = service_pb2.GetTemplateResponse(template=validation_module.definition(tpl))
     _write(render.to_json(response))
     return EXIT_OK
 
@@ -509,7 +508,7 @@ def build_parser() -> argparse.ArgumentParser:
     validate.set_defaults(func=cmd_validate)
 
     tpl = commands.add_parser("template", help="print a template version as JSON")
-    tpl.add_argument("--version", choices=("2019", "2021"), default="2021")
+    tpl.add_argument("--version", choices=[str(v) for v in TEMPLATES], default=str(max(TEMPLATES)))
     server_option(tpl, "ask this server (GetTemplate)")
     tpl.set_defaults(func=cmd_template)
 

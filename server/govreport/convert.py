@@ -16,8 +16,8 @@ from govreport.assembly import assemble
 from govreport.ir import SourceFormat
 from govreport.limits import Limits
 from govreport.settings import OCR_MIN_CONFIDENCE
-from govreport.template import Version
-from govreport.v1 import report_pb2, service_pb2, validation_pb2
+from govreport.templates import for_proto
+from govreport.v1 import service_pb2, validation_pb2
 from govreport.validation import validate
 
 _FORMAT_ENUM = {
@@ -32,7 +32,7 @@ _FORMAT_ENUM = {
 @dataclass(frozen=True, slots=True)
 class ConvertOptions:
     filed_year: int = 0
-    template_version: Version | None = None
+    template_version: int | None = None
     skip_validation: bool = False
     ocr_min_confidence: float = OCR_MIN_CONFIDENCE  # settings.py: GOVREPORT_OCR_MIN_CONFIDENCE
     limits: Limits = field(default_factory=Limits)
@@ -44,13 +44,10 @@ class ConvertOptions:
         ocr_min_confidence: float = OCR_MIN_CONFIDENCE,
         limits: Limits | None = None,
     ) -> ConvertOptions:
-        version = {
-            report_pb2.TEMPLATE_VERSION_2019: Version.V2019,
-            report_pb2.TEMPLATE_VERSION_2021: Version.V2021,
-        }.get(options.template_version)
+        asked = for_proto(options.template_version)
         return cls(
             options.filed_year,
-            version,
+            asked.version if asked is not None else None,
             options.skip_validation,
             ocr_min_confidence,
             limits or Limits(),

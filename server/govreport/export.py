@@ -27,7 +27,7 @@ from typing import Any
 from govreport.batch import Outcome
 from govreport.paths import get_cell, value_text
 from govreport.render import CELLS_HEADER, FORMAT_NAMES, SEVERITY_WORDS, cell_rows
-from govreport.template import Version, template
+from govreport.templates import TEMPLATES, template
 from govreport.v1 import report_pb2 as pb
 from govreport.v1 import validation_pb2
 
@@ -71,7 +71,7 @@ FINDING_FIELDS = (
 def cell_columns() -> tuple[tuple[str, str], ...]:
     """(header, field path) of every table cell of both templates, each path once."""
     out: dict[str, str] = {}
-    for version in (Version.V2021, Version.V2019):
+    for version in sorted(TEMPLATES, reverse=True):
         for section, row, column in template(version).cells():
             path = row.cell_path(column)
             out.setdefault(path, f"{section} | {row.label} | {column.label}")

@@ -7,7 +7,16 @@ from dataclasses import dataclass
 
 from google.protobuf.message import Message
 
-from govreport.template import SECTIONS, Column, Row, Template, Version, template
+from govreport.templates import (
+    LATEST,
+    SECTIONS,
+    TEMPLATES,
+    Column,
+    Row,
+    Template,
+    for_proto,
+    template,
+)
 from govreport.v1 import report_pb2 as pb
 
 
@@ -32,14 +41,13 @@ def ensure_cell(report: pb.AnnualReport, path: str) -> pb.Cell:
     return node
 
 
-def report_version(report: pb.AnnualReport) -> Version:
-    if report.HasField("proactive_disclosure_2019"):
-        return Version.V2019
-    if report.HasField("proactive_disclosure_2021"):
-        return Version.V2021
-    if report.metadata.template_version == 1:  # TEMPLATE_VERSION_2019
-        return Version.V2019
-    return Version.V2021
+def report_version(report: pb.AnnualReport) -> int:
+    """The template version of a report: the 二 it has, else its metadata, else the latest."""
+    for tpl in TEMPLATES.values():
+        if report.HasField(tpl.disclosure_field):  # type: ignore[arg-type]
+            return tpl.version
+    found = for_proto(report.metadata.template_version)
+    return (found or LATEST).version
 
 
 @dataclass(frozen=True, slots=True)

@@ -22,7 +22,7 @@ from google.protobuf import json_format
 from google.protobuf.message import Message
 
 from govreport.paths import get_cell, iter_cells, report_version, sections_present, value_text
-from govreport.template import Column, Row, labels_by_path, template
+from govreport.templates import Column, Row, labels_by_path, template
 from govreport.v1 import report_pb2 as pb
 from govreport.v1 import service_pb2, validation_pb2
 
@@ -327,7 +327,7 @@ def _metadata_lines(extraction: service_pb2.Extraction) -> list[str]:
     field("报告年度", str(meta.report_year) if meta.report_year else "")
     field("发布日期", meta.publication_date)
     detected = meta.template_version != pb.TEMPLATE_VERSION_UNSPECIFIED
-    field("模板", f"{version.value}（{template(version).source}）" + ("" if detected else " ?"))
+    field("模板", f"{version}（{template(version).source}）" + ("" if detected else " ?"))
     field("统计期限", meta.statistics_period)
     contact = meta.contact
     field(

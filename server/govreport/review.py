@@ -33,9 +33,10 @@ from govreport.ir import Document, Paragraph, Table
 from govreport.paths import PlacedCell, iter_cells, report_version, value_text
 from govreport.render import FORMAT_NAMES, STATE_WORDS, cell_display, findings_by_cell, grid_lines
 from govreport.settings import OCR_MIN_CONFIDENCE, Settings
-from govreport.template import Column, Row, Template, labels_by_path, rule, template
+from govreport.templates import Column, Row, Template, labels_by_path, template
 from govreport.v1 import report_pb2 as pb
 from govreport.v1 import service_pb2, service_pb2_grpc, validation_pb2
+from govreport.validation.registry import rule
 
 # Pages are rendered at this resolution: sharp enough to read a table's figures on a
 # screen, small enough that a 5-page PDF stays well under a megabyte.
@@ -778,7 +779,7 @@ def _metadata_html(extraction: service_pb2.Extraction, filename: str) -> str:
         ("机关 agency", meta.agency),
         ("年度 year", str(meta.report_year) if meta.report_year else ""),
         ("发布 published", meta.publication_date),
-        ("模板 template", f"{version.value}（{template(version).source}）"),
+        ("模板 template", f"{version}（{template(version).source}）"),
         ("文件 file", " · ".join(x for x in (doc.filename or filename, fmt) if x)),
         ("页数 pages", str(doc.page_count) if doc.page_count else ""),
     ]

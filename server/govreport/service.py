@@ -40,7 +40,7 @@ from govreport.errors import GovreportError, Reason
 from govreport.logs import REQUEST_ID
 from govreport.render import FORMAT_NAMES
 from govreport.settings import Settings
-from govreport.template_api import VERSION_OF_PROTO, definition
+from govreport.templates import LATEST, TEMPLATES, for_proto
 from govreport.v1 import (
     report_pb2,
     service_pb2,
@@ -461,14 +461,17 @@ async def _traced(
 
 @cache
 def template_definition(version: int) -> template_pb2.TemplateDefinition:
-    """GetTemplate's answer for a TemplateVersion enum value (UNSPECIFIED is 2021)."""
-    if version not in VERSION_OF_PROTO:
+    """GetTemplate's answer for a TemplateVersion enum value (UNSPECIFIED is the latest)."""
+    tpl = LATEST if version == 0 else for_proto(version)
+    if tpl is None:
+        first, *rest = sorted(TEMPLATES)
+        known = f"TEMPLATE_VERSION_{first}" + "".join(f" or _{v}" for v in rest)
         raise GovreportError(
             Reason.INVALID_FIELD,
-            f"unknown template version {version}; use TEMPLATE_VERSION_2019 or _2021",
+            f"unknown template version {version}; use {known}",
             field="version",
         )
-    return definition(VERSION_OF_PROTO[version])  # type: ignore[index]
+    return validation_module.definition(tpl)
 
 
 async def _abort(

@@ -20,7 +20,7 @@ from govreport.assembly.labels import RowMatcher, similarity
 from govreport.assembly.rows import Collected, Hit, SourceRow, has_written, looks_like_value
 from govreport.ir import Block, Table, TextCell
 from govreport.normalize import label_key
-from govreport.template import Column, Row
+from govreport.templates import Column, Row
 
 # Which grid column holds each template column of a table: None when it cannot be told.
 ColumnMap = Callable[[Table, tuple[Column, ...]], list[int] | None]

@@ -21,8 +21,7 @@ from govreport.errors import GovreportError, Reason
 from govreport.ir import Block, Document, Location, Paragraph, Table
 from govreport.normalize import label_key, tighten
 from govreport.paths import TABLE_SOURCE_FIELDS, ensure_cell, get_cell
-from govreport.template import Kind, Row, Template, Version, template
-from govreport.template_api import PROTO_OF_VERSION
+from govreport.templates import TEMPLATES, Kind, Row, Template, for_year, template
 from govreport.v1 import report_pb2 as pb
 
 _STATES = {
@@ -39,7 +38,7 @@ _SIGNATURE_DATE = re.compile(r"^[（(]?(?:19|20)\d{2}年\d{1,2}月\d{1,2}日[)�
 
 
 def assemble(
-    document: Document, version: Version | None = None, *, filename: str = ""
+    document: Document, version: int | None = None, *, filename: str = ""
 ) -> pb.AnnualReport:
     layout = split_sections(_without_trailing_chrome(document))
     last = (
@@ -118,8 +117,9 @@ def _fill_source(
 
 
 def _location_of(block: Block) -> Location:
-    if isinstance(block, Table) and block.location.page == 0 and block.rows:
-        return block.rows[0][0].location  # a ragged table is where its first cell is
+    if isinstance(block, Table) and block.location.page == 0:
+        # A ragged table is where its first cell is.
+        return next((row[0].location for row in block.rows if row), block.location)
     return block.location
 
 
@@ -186,18 +186,19 @@ def _split_signature(blocks: list[Block]) -> list[Block]:
     return trailing
 
 
-def detect_version(document: Document, year: int) -> Version:
-    """The template version whose own labels the document uses; the report's year breaks a tie."""
+def detect_version(document: Document, year: int) -> int:
+    """The template version whose own labels the document uses most; the report's year breaks
+    a tie (the template in force that year)."""
     text = label_key("".join(_texts(document.blocks)))
     scores = {
-        version: sum(1 for label in template(version).signature_labels if label_key(label) in text)
-        for version in Version
+        version: sum(1 for label in tpl.signature_labels if label_key(label) in text)
+        for version, tpl in TEMPLATES.items()
     }
-    if scores[Version.V2019] > scores[Version.V2021]:
-        return Version.V2019
-    if scores[Version.V2021] > scores[Version.V2019]:
-        return Version.V2021
-    return Version.V2019 if 0 < year < 2021 else Version.V2021
+    best = max(scores.values())
+    leaders = [version for version, score in scores.items() if score == best]
+    if len(leaders) == 1:
+        return leaders[0]
+    return for_year(year).version
 
 
 def _texts(blocks: list[Block]) -> list[str]:
@@ -269,6 +270,6 @@ def _fill_metadata(
     target.report_year = int(year) if year else 0
     target.publication_date = put("publication_date", meta.publication_date)
     target.statistics_period = put("statistics_period", meta.statistics_period)
-    target.template_version = PROTO_OF_VERSION[tpl.version]
+    target.template_version = tpl.proto  # type: ignore[assignment]
     for name in ("address", "postcode", "phone", "email", "website"):
         setattr(target.contact, name, put(f"contact.{name}", meta.contact.get(name)))

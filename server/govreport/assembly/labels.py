@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from difflib import SequenceMatcher
 
 from govreport.normalize import label_key
-from govreport.template import Block, Row
+from govreport.templates import DisclosureBlock, Row
 
 _NUMBERED = re.compile(r"^(\d+)(\D.*)$")
 # A numbered item's words must be at least this similar to its label's; the number and the
@@ -164,10 +164,10 @@ def continues_label(text: str, row: Row, label_text: str) -> bool:
 class BlockMatcher:
     """Matches the 二 block headings ("第二十条第（一）项")."""
 
-    def __init__(self, blocks: Iterable[Block]) -> None:
+    def __init__(self, blocks: Iterable[DisclosureBlock]) -> None:
         self._keys = [(label_key(b.label), b) for b in blocks]
 
-    def match(self, text: str) -> Block | None:
+    def match(self, text: str) -> DisclosureBlock | None:
         key = label_key(text)
         if "第二十条" not in key:
             return None

@@ -19,7 +19,7 @@ from functools import cache
 
 from govreport.ir import Block, Paragraph, Table
 from govreport.normalize import label_key
-from govreport.template import TABLE_MARKERS, Template
+from govreport.templates import TABLE_MARKERS, Template
 
 TABLE_SECTIONS = ("二", "三", "四")
 # Distinct labels of one table a block must show to be recognised as that table.

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from govreport.assembly.values import Value, parse_value
 from govreport.ir import Block, Paragraph, Table, TextCell
-from govreport.template import Column, Row
+from govreport.templates import Column, Row
 
 
 @dataclass(slots=True)

@@ -21,7 +21,7 @@ from functools import cache
 from govreport.assembly.labels import similarity
 from govreport.ir import Block, Paragraph, Table, TextCell
 from govreport.normalize import label_key, normalize
-from govreport.template import HEADING_EXTRA_WORDS, SECTIONS, Section
+from govreport.templates import HEADING_EXTRA_WORDS, SECTIONS, Section
 
 _NUMERALS = "一二三四五六"
 # How a heading may be numbered: "一、", "一.", "第一部分", "表一" (tables titled 表二/表三),

@@ -37,7 +37,7 @@ from govreport.assembly.rows import (
 from govreport.assembly.values import Value, parse_value
 from govreport.ir import Block, TextCell
 from govreport.normalize import label_key
-from govreport.template import Kind, Row, Template
+from govreport.templates import Kind, Row, Template
 
 __all__ = ["DOUBTFUL_CONFIDENCE", "Filled", "read_applications", "read_disclosure", "read_review"]
 

@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
-from govreport.template import Column, Kind
+from govreport.templates import Column, Kind
 
 NOT_APPLICABLE = frozenset({"/", "\\", "-", "—", "——", "–", "－", "无", "不适用", "/ /"})
 

@@ -11,7 +11,7 @@ from functools import cache
 
 from govreport.assembly.labels import HEADER_WORDS, similarity
 from govreport.normalize import label_key
-from govreport.template import Version, template
+from govreport.templates import TEMPLATES
 
 # A reading at least this similar to a wording, and clearly nearer it than to any other.
 _MIN_SIMILARITY = 0.6
@@ -23,8 +23,7 @@ _LENGTH_RATIO = 0.25
 def _wordings() -> tuple[tuple[str, str], ...]:
     """(label key, wording) of every label, heading and column title of both templates."""
     seen: dict[str, str] = {}
-    for version in Version:
-        tpl = template(version)
+    for tpl in TEMPLATES.values():
         for row in tpl.rows():
             for name in row.names:
                 seen.setdefault(label_key(name), name)

@@ -7,18 +7,17 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from govreport.paths import iter_cells, sections_present, table_source
-from govreport.template import SECTIONS, Template, Version
+from govreport.templates import SECTIONS, Template
 from govreport.v1 import report_pb2 as pb
 from govreport.v1 import validation_pb2 as vpb
 from govreport.validation.findings import finding, label_of
 from govreport.validation.reading import number, tables_without_figures
+from govreport.validation.registry import Context, Severity, check
 
-_NEW_TOTAL = "application_handling.new_applications.total"
-_REVIEW_TOTAL = "review_and_litigation.administrative_review.total"
-_LITIGATION_TOTALS = (
-    "review_and_litigation.litigation_without_review.total",
-    "review_and_litigation.litigation_after_review.total",
-)
+# Cells as (anchor, column) of the templates: resolved for the report's version.
+_NEW_TOTAL = (("new_applications", "total"),)
+_REVIEW_TOTAL = (("administrative_review", "total"),)
+_LITIGATION_TOTALS = (("litigation_without_review", "total"), ("litigation_after_review", "total"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,7 +25,7 @@ class NarrativeFigure:
     """A way section 一 states a table figure: the pattern, the cells it speaks of, and a fixed value for "无…"."""
 
     pattern: re.Pattern[str]
-    cells: tuple[str, ...]
+    cells: tuple[tuple[str, str], ...]  # (anchor, column) of the cells it speaks of
     value: int | None = None  # None: the pattern's first group is the figure
 
 
@@ -36,21 +35,21 @@ NARRATIVE_FIGURES: tuple[NarrativeFigure, ...] = (
         re.compile(
             rf"(?:收到|受理|新收)[^。；;，,]{{0,12}}?{_APPLICATION}[^。；;，,\d]{{0,8}}?(\d+)\s*(?:件|个|条|份|宗)"
         ),
-        (_NEW_TOTAL,),
+        _NEW_TOTAL,
     ),
     NarrativeFigure(
         re.compile(
             rf"(?:收到|受理|新收)\s*(\d+)\s*(?:件|个|条|份|宗)[^。；;，,]{{0,8}}?{_APPLICATION}"
         ),
-        (_NEW_TOTAL,),
+        _NEW_TOTAL,
     ),
     NarrativeFigure(
         re.compile(rf"(?:无|没有|未收到|未发生|未受理)[^。；;，,]{{0,6}}?{_APPLICATION}"),
-        (_NEW_TOTAL,),
+        _NEW_TOTAL,
         0,
     ),
     NarrativeFigure(
-        re.compile(r"(?:无|没有|未收到|未发生)[^。；;，,]{0,10}?行政复议"), (_REVIEW_TOTAL,), 0
+        re.compile(r"(?:无|没有|未收到|未发生)[^。；;，,]{0,10}?行政复议"), _REVIEW_TOTAL, 0
     ),
     NarrativeFigure(
         re.compile(r"(?:无|没有|未收到|未发生)[^。；;，]{0,20}?行政诉讼"), _LITIGATION_TOTALS, 0
@@ -58,10 +57,15 @@ NARRATIVE_FIGURES: tuple[NarrativeFigure, ...] = (
 )
 
 
-def check_narrative_figures(
-    report: pb.AnnualReport, tpl: Template, filed_year: int
-) -> Iterator[vpb.Finding]:
+@check(
+    "R8",
+    Severity.WARNING,
+    "总体情况中的数字与表格一致",
+    "Figures in section 一 agree with the tables",
+)
+def check_narrative_figures(ctx: Context) -> Iterator[vpb.Finding]:
     """R8: a figure section 一 states that its table contradicts."""
+    report, tpl = ctx.report, ctx.tpl
     text = re.sub(r"\s+", "", report.overview.text)
     seen: set[str] = set()
     for figure in NARRATIVE_FIGURES:
@@ -69,7 +73,7 @@ def check_narrative_figures(
         if match is None:
             continue
         stated = figure.value if figure.value is not None else int(match.group(1))
-        for path in figure.cells:
+        for path in (tpl.path(anchor, column) for anchor, column in figure.cells):
             if path in seen:
                 continue
             seen.add(path)
@@ -87,9 +91,15 @@ def check_narrative_figures(
             )
 
 
-def check_year(report: pb.AnnualReport, tpl: Template, filed_year: int) -> Iterator[vpb.Finding]:
+@check(
+    "R9",
+    Severity.ERROR,
+    "报告年度与归档年度一致，发布日期晚于报告年度",
+    "The report's year agrees with the filing year; it is published after that year",
+)
+def check_year(ctx: Context) -> Iterator[vpb.Finding]:
     """R9: the report's year agrees with the filing year and its statistics period; it is published after it."""
-    meta = report.metadata
+    meta, filed_year = ctx.report.metadata, ctx.filed_year
     year = meta.report_year
     if filed_year and year and year != filed_year:
         yield finding(
@@ -121,12 +131,18 @@ def check_year(report: pb.AnnualReport, tpl: Template, filed_year: int) -> Itera
         )
 
 
-def check_template_version(
-    report: pb.AnnualReport, tpl: Template, filed_year: int
-) -> Iterator[vpb.Finding]:
-    """C1: a report on 2021 or later uses the 2021 template."""
-    year = report.metadata.report_year or filed_year
-    if tpl.version is Version.V2019 and year >= 2021:
+@check(
+    "C1",
+    Severity.WARNING,
+    "2021年及以后的报告应使用2021年版格式",
+    "A report on 2021 or later uses the 2021 template",
+    versions=(2019,),
+)
+def check_template_version(ctx: Context) -> Iterator[vpb.Finding]:
+    """C1: a report on a year after its template's (2021 or later on the 2019 template)."""
+    tpl = ctx.tpl
+    year = ctx.report.metadata.report_year or ctx.filed_year
+    if year > tpl.years[-1]:
         yield finding(
             "C1",
             [],
@@ -139,7 +155,7 @@ def check_template_version(
 
 def looked_for(tpl: Template, number: str) -> str:
     """What a table section's table is recognised by, for a finding that it was not found."""
-    rows = {"二": tpl.disclosure_rows, "三": tpl.application_rows, "四": tpl.review_rows}[number]
+    rows = tpl.rows_of(number)
     names = [row.names[0] for row in rows]
     columns = [c.label.split(" / ")[-1] for c in rows[0].columns]
     if number == "二":
@@ -148,15 +164,15 @@ def looked_for(tpl: Template, number: str) -> str:
     return f"行「{names[0]}」…「{names[-1]}」，列「{columns[0]}」…「{columns[-1]}」"
 
 
-def check_sections(
-    report: pb.AnnualReport, tpl: Template, filed_year: int
-) -> Iterator[vpb.Finding]:
+@check("C2", Severity.ERROR, "报告应包含全部六个部分", "A report has all six sections")
+def check_sections(ctx: Context) -> Iterator[vpb.Finding]:
     """C2: all six sections are there: a heading, or a table section's table."""
-    present = sections_present(report)
+    tpl = ctx.tpl
+    present = sections_present(ctx.report)
     for section in SECTIONS:
         if present[section.number]:
             continue
-        field = tpl.disclosure_field if section.number == "二" else section.field
+        field = tpl.field_of(section.number)
         wanted = f"{section.number}、{section.heading}"
         zh = f"报告缺少第{section.number}部分「{section.heading}」"
         en = f"The report lacks section {section.number} ({section.heading})"
@@ -167,10 +183,10 @@ def check_sections(
         yield finding("C2", [field], wanted, "", zh, en)
 
 
-def check_tables_given(
-    report: pb.AnnualReport, tpl: Template, filed_year: int
-) -> Iterator[vpb.Finding]:
+@check("C4", Severity.ERROR, "表格部分应有表格", "A table section gives its table")
+def check_tables_given(ctx: Context) -> Iterator[vpb.Finding]:
     """C4: a section that is there (C2 covers one that is not) gives its table."""
+    report, tpl = ctx.report, ctx.tpl
     present = sections_present(report)
     left_out = tables_without_figures(report, tpl)
     for section in SECTIONS:
@@ -180,7 +196,7 @@ def check_tables_given(
         missing = not source.table_found if source is not None else section.number in left_out
         if not missing:
             continue
-        field = tpl.disclosure_field if section.number == "二" else section.field
+        field = tpl.field_of(section.number)
         what = looked_for(tpl, section.number)
         yield finding(
             "C4",
@@ -194,8 +210,15 @@ def check_tables_given(
         )
 
 
-def check_layout(report: pb.AnnualReport, tpl: Template, filed_year: int) -> Iterator[vpb.Finding]:
+@check(
+    "C5",
+    Severity.INFO,
+    "表三的分组按模板应分项列出",
+    "A group of 三 is printed as one row, without the items the template breaks it into",
+)
+def check_layout(ctx: Context) -> Iterator[vpb.Finding]:
     """C5 (info): groups of 三 printed as one row, their items not broken out. One finding."""
+    report, tpl = ctx.report, ctx.tpl
     groups = {
         placed.row.parent
         for placed in iter_cells(report, tpl)
@@ -216,12 +239,17 @@ def check_layout(report: pb.AnnualReport, tpl: Template, filed_year: int) -> Ite
     )
 
 
-def check_fee_statement(
-    report: pb.AnnualReport, tpl: Template, filed_year: int
-) -> Iterator[vpb.Finding]:
+@check(
+    "C3",
+    Severity.WARNING,
+    "2021年版第六部分应说明信息处理费收取情况",
+    "Section 六 of a 2021-template report states the information processing fees",
+    versions=(2021,),
+)
+def check_fee_statement(ctx: Context) -> Iterator[vpb.Finding]:
     """C3: section 六 of a 2021-template report states the 信息处理费 charged."""
-    other = report.other_matters
-    if tpl.version is not Version.V2021 or not other.present:
+    other = ctx.report.other_matters
+    if not other.present:
         return
     if "处理费" in re.sub(r"\s+", "", other.text):
         return
@@ -233,14 +261,3 @@ def check_fee_statement(
         "第六部分未说明信息处理费收取情况（2021 年版格式要求）",
         "Section 六 does not state the information processing fees charged, as the 2021 template asks",
     )
-
-
-DOCUMENT_CHECKS = (
-    check_narrative_figures,
-    check_year,
-    check_template_version,
-    check_sections,
-    check_tables_given,
-    check_layout,
-    check_fee_statement,
-)

@@ -5,14 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from decimal import Decimal
 
-from govreport.template import labels_by_path, rule
+from govreport.templates import labels_by_path
 from govreport.v1 import validation_pb2 as vpb
-
-_SEVERITY = {
-    "error": vpb.SEVERITY_ERROR,
-    "warning": vpb.SEVERITY_WARNING,
-    "info": vpb.SEVERITY_INFO,
-}
+from govreport.validation.registry import SEVERITY_PROTO, rule
 
 Number = int | Decimal
 
@@ -37,7 +32,7 @@ def finding(
     definition = rule(rule_id)
     return vpb.Finding(
         rule_id=rule_id,
-        severity=_SEVERITY[definition.severity],
+        severity=SEVERITY_PROTO[definition.severity],
         cells=list(cells),
         expected=_text(expected),
         found=_text(found),

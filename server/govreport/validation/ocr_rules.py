@@ -12,12 +12,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 
 from govreport.paths import iter_cells, value_text
-from govreport.template import Template
+from govreport.templates import Template
 from govreport.v1 import report_pb2 as pb
 from govreport.v1 import validation_pb2 as vpb
 from govreport.validation.findings import finding, label_of
-
-_SUM_RULES = frozenset({"R1", "R2", "R3", "R3a", "R4"})
+from govreport.validation.registry import Context, Severity, check, sum_rules
 
 
 def read_by_ocr(cell: pb.Cell) -> bool:
@@ -27,12 +26,17 @@ def read_by_ocr(cell: pb.Cell) -> bool:
 _EMPTY = (pb.CELL_STATE_MISSING, pb.CELL_STATE_NOT_IN_LAYOUT)
 
 
-def check_confidence(
-    report: pb.AnnualReport, tpl: Template, threshold: float
-) -> Iterator[vpb.Finding]:
+@check(
+    "Q1",
+    Severity.WARNING,
+    "识别置信度低或位置不确定的单元格需人工核对",
+    "A cell read by OCR with low confidence, or placed without certainty, needs a human check",
+)
+def check_confidence(ctx: Context) -> Iterator[vpb.Finding]:
     """Q1: one finding per cell read (by OCR) or placed (its row found by its order, a cell
-    spanning columns) with a confidence under ``threshold``."""
-    for placed in iter_cells(report, tpl):
+    spanning columns) with a confidence under the threshold."""
+    threshold = ctx.ocr_min_confidence
+    for placed in iter_cells(ctx.report, ctx.tpl):
         cell = placed.cell
         if cell.state in _EMPTY or cell.derived or cell.confidence >= threshold:
             continue
@@ -60,8 +64,9 @@ def point_at_suspects(
 ) -> None:
     """Fills ``suspect_cells`` of broken sums whose cells were read by OCR."""
     cells = {p.path: p.cell for p in iter_cells(report, tpl)}
+    sums = sum_rules()
     for found in findings:
-        if found.rule_id not in _SUM_RULES:
+        if found.rule_id not in sums:
             continue
         scanned = [path for path in found.cells if path in cells and read_by_ocr(cells[path])]
         if not scanned:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from govreport.paths import get_cell, iter_cells
-from govreport.template import Template
+from govreport.templates import Template
 from govreport.v1 import report_pb2 as pb
 
 Number = int | Decimal

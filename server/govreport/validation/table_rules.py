@@ -6,15 +6,12 @@ import re
 from collections.abc import Iterator
 
 from govreport.paths import iter_cells
-from govreport.template import APPLICANT_COLUMNS, CASE_COLUMNS, Kind, Row, Template, Version
+from govreport.templates import Kind, Row, Template
 from govreport.v1 import report_pb2 as pb
 from govreport.v1 import validation_pb2 as vpb
 from govreport.validation.findings import Number, finding, label_of
 from govreport.validation.reading import is_set, number, tables_without_figures
-
-_AH = "application_handling"
-_OUT = f"{_AH}.outcomes"
-_TOTAL = APPLICANT_COLUMNS[-1]
+from govreport.validation.registry import Context, Severity, check
 
 
 def _value(report: pb.AnnualReport, path: str) -> Number | None:
@@ -28,19 +25,30 @@ def _sum(values: list[Number | None]) -> Number | None:
     return sum(v for v in values if v is not None)
 
 
-def _columns(report: pb.AnnualReport) -> Iterator[tuple[str, str]]:
-    for column in APPLICANT_COLUMNS:
+def _columns(tpl: Template) -> Iterator[tuple[str, str]]:
+    for column in tpl.row("new_applications").columns:
         yield column.field, column.label
 
 
-def check_balance(report: pb.AnnualReport, tpl: Template) -> Iterator[vpb.Finding]:
+@check(
+    "R1",
+    Severity.ERROR,
+    "三：每列 一 + 二 = （七）总计 + 四",
+    "Section 三, every column: new + carried over = total handled + carried to next year",
+    sum_rule=True,
+)
+def check_balance(ctx: Context) -> Iterator[vpb.Finding]:
     """R1: 一 + 二 = （七）总计 + 四, every column."""
-    for field, label in _columns(report):
+    report, tpl = ctx.report, ctx.tpl
+    for field, label in _columns(tpl):
         paths = [
-            f"{_AH}.new_applications.{field}",
-            f"{_AH}.carried_over_from_previous_year.{field}",
-            f"{_OUT}.total.{field}",
-            f"{_AH}.carried_over_to_next_year.{field}",
+            tpl.path(anchor, field)
+            for anchor in (
+                "new_applications",
+                "carried_over",
+                "outcomes_total",
+                "carried_to_next_year",
+            )
         ]
         values = [_value(report, p) for p in paths]
         left, right = _sum(values[:2]), _sum(values[2:])
@@ -58,13 +66,22 @@ def check_balance(report: pb.AnnualReport, tpl: Template) -> Iterator[vpb.Findin
         )
 
 
-def check_row_totals(report: pb.AnnualReport, tpl: Template) -> Iterator[vpb.Finding]:
+@check(
+    "R2",
+    Severity.ERROR,
+    "三：每行 总计 = 六类申请人之和",
+    "Section 三, every row: total = sum of the six applicant columns",
+    sum_rule=True,
+)
+def check_row_totals(ctx: Context) -> Iterator[vpb.Finding]:
     """R2: each row's 总计 = the six applicant columns."""
+    report, tpl = ctx.report, ctx.tpl
     for row in tpl.application_rows:
-        if not is_set(report, row.cell_path(_TOTAL)):
+        total_column = row.column("total")
+        if not is_set(report, row.cell_path(total_column)):
             continue
-        parts = [row.cell_path(c) for c in APPLICANT_COLUMNS[:-1]]
-        total_path = row.cell_path(_TOTAL)
+        parts = [row.cell_path(c) for c in row.columns if c is not total_column]
+        total_path = row.cell_path(total_column)
         total = _value(report, total_path)
         expected = _sum([_value(report, p) for p in parts])
         if total is None or expected is None or total == expected:
@@ -77,16 +94,6 @@ def check_row_totals(report: pb.AnnualReport, tpl: Template) -> Iterator[vpb.Fin
             f"三「{row.label}」行：六类申请人之和为 {expected}，总计填 {total}",
             f"Section 三, row {row.label}: the six applicant columns add up to {expected}, the total says {total}",
         )
-
-
-def _groups(tpl: Template) -> list[tuple[Row, list[Row]]]:
-    groups: list[tuple[Row, list[Row]]] = []
-    for row in tpl.application_rows:
-        if row.group_row:
-            groups.append((row, []))
-        elif groups and row.parent == groups[-1][0].names[0]:
-            groups[-1][1].append(row)
-    return groups
 
 
 def _group_value(
@@ -102,13 +109,28 @@ def _group_value(
     return None, []
 
 
-def check_outcome_total(report: pb.AnnualReport, tpl: Template) -> Iterator[vpb.Finding]:
+@check(
+    "R3",
+    Severity.ERROR,
+    "三：每列 （七）总计 = （一）至（六）之和",
+    "Section 三, every column: (七) total = sum of outcomes (一) to (六)",
+    sum_rule=True,
+)
+@check(
+    "R3a",
+    Severity.ERROR,
+    "三：分组小计 = 其各项之和",
+    "Section 三: a group's own row equals the sum of its items",
+    sum_rule=True,
+)
+def check_outcome_total(ctx: Context) -> Iterator[vpb.Finding]:
     """R3: （七）总计 = （一） + （二） + Σ（三）…（六）, every column; R3a: group rows = their items."""
-    groups = _groups(tpl)
-    for field, label in _columns(report):
-        total_path = f"{_OUT}.total.{field}"
+    report, tpl = ctx.report, ctx.tpl
+    groups = tpl.groups()
+    for field, label in _columns(tpl):
+        total_path = tpl.path("outcomes_total", field)
         total = _value(report, total_path)
-        paths = [f"{_OUT}.disclosed.{field}", f"{_OUT}.partially_disclosed.{field}"]
+        paths = [tpl.path("disclosed", field), tpl.path("partially_disclosed", field)]
         parts: list[Number | None] = [_value(report, p) for p in paths]
         for group, items in groups:
             value, used = _group_value(report, group, items, field)
@@ -148,11 +170,20 @@ def _check_subtotal(
     )
 
 
-def check_review_totals(report: pb.AnnualReport, tpl: Template) -> Iterator[vpb.Finding]:
+@check(
+    "R4",
+    Severity.ERROR,
+    "四：每组 总计 = 维持 + 纠正 + 其他 + 尚未审结",
+    "Section 四, each group: total = upheld + corrected + other + pending",
+    sum_rule=True,
+)
+def check_review_totals(ctx: Context) -> Iterator[vpb.Finding]:
     """R4: each 四 group's 总计 = 维持 + 纠正 + 其他 + 尚未审结."""
+    report, tpl = ctx.report, ctx.tpl
     for row in tpl.review_rows:
-        parts = [row.cell_path(c) for c in CASE_COLUMNS[:-1]]
-        total_path = row.cell_path(CASE_COLUMNS[-1])
+        total_column = row.column("total")
+        parts = [row.cell_path(c) for c in row.columns if c is not total_column]
+        total_path = row.cell_path(total_column)
         total = number(report, total_path, blank_is_zero=False)
         expected = _sum([number(report, p, blank_is_zero=True) for p in parts])
         if total is None or expected is None or total == expected:
@@ -167,16 +198,22 @@ def check_review_totals(report: pb.AnnualReport, tpl: Template) -> Iterator[vpb.
         )
 
 
+# 2019's 二 rows that count items: previous year, change, decisions.
 _ITEM_ROWS_2019 = ("licensing", "other_external_services", "penalties", "coercion")
 
 
-def check_item_changes(report: pb.AnnualReport, tpl: Template) -> Iterator[vpb.Finding]:
+@check(
+    "R5",
+    Severity.WARNING,
+    "二（2019）：上一年项目数量 + 本年增/减 = 处理决定数量",
+    "Section 二 (2019): previous year + change = decisions",
+    versions=(2019,),
+)
+def check_item_changes(ctx: Context) -> Iterator[vpb.Finding]:
     """R5 (2019 二 blocks （五）（六）): 上一年项目数量 + 本年增/减 = 处理决定数量, a warning."""
-    if tpl.version is not Version.V2019:
-        return
-    for row in tpl.disclosure_rows:
-        if row.field.rsplit(".", 1)[-1] not in _ITEM_ROWS_2019:
-            continue
+    report, tpl = ctx.report, ctx.tpl
+    for anchor in _ITEM_ROWS_2019:
+        row = tpl.row(anchor)
         paths = [row.cell_path(c) for c in row.columns]
         previous, change, decisions = (number(report, p, blank_is_zero=False) for p in paths)
         if previous is None or change is None or decisions is None:
@@ -196,9 +233,17 @@ def check_item_changes(report: pb.AnnualReport, tpl: Template) -> Iterator[vpb.F
 _FRACTION = re.compile(r"^\s*\d+\.\d+\s*$")
 
 
-def check_cell_types(report: pb.AnnualReport, tpl: Template) -> Iterator[vpb.Finding]:
+@check(
+    "R6",
+    Severity.ERROR,
+    "计数为非负整数，金额为小数",
+    "Counts are non-negative integers; amounts are decimals",
+)
+@check("R6a", Severity.WARNING, "表格单元格应填写数字", "A table cell should hold a number")
+def check_cell_types(ctx: Context) -> Iterator[vpb.Finding]:
     """R6: counts are non-negative integers; R6a: a table cell holds a number (a table left out
     as a whole is one C4 finding, not one R6a a cell)."""
+    report, tpl = ctx.report, ctx.tpl
     left_out = tables_without_figures(report, tpl)
     for placed in iter_cells(report, tpl):
         if placed.section in left_out:
@@ -249,13 +294,3 @@ def check_cell_types(report: pb.AnnualReport, tpl: Template) -> Iterator[vpb.Fin
                 f"{label}：单元格为文字，无法读出数字",
                 f"{label}: the cell holds text, no number can be read from it",
             )
-
-
-TABLE_CHECKS = (
-    check_balance,
-    check_row_totals,
-    check_outcome_total,
-    check_review_totals,
-    check_item_changes,
-    check_cell_types,
-)
