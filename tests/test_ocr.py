@@ -33,7 +33,7 @@ from fixtures.scans import (
 from fixtures.writer import Gold
 from PIL import Image
 
-from govreport import readers
+from govreport import formats
 from govreport.convert import convert
 from govreport.errors import GovreportError, Reason
 from govreport.ir import SourceFormat, Table
@@ -165,7 +165,7 @@ def test_single_page_formats_are_read_as_images(
     page = scans[("synthetic_2021", 200)][0]
     for fmt in ("PNG", "JPEG", "BMP", "WEBP"):
         content = to_image(page, 200, fmt)
-        document = readers.read(content, f"page.{fmt.lower()}")
+        document = formats.read(content, f"page.{fmt.lower()}")
         assert document.format is SourceFormat.IMAGE
         texts = {
             c.text for b in document.blocks if isinstance(b, Table) for row in b.rows for c in row
@@ -240,7 +240,7 @@ def test_broken_image_is_corrupt() -> None:
     buffer = io.BytesIO()
     page.save(buffer, "PNG")
     with pytest.raises(GovreportError) as caught:
-        readers.read(buffer.getvalue()[:60], "cut.png")
+        formats.read(buffer.getvalue()[:60], "cut.png")
     assert caught.value.reason is Reason.CORRUPT_DOCUMENT
 
 
@@ -249,5 +249,5 @@ def test_blank_page_is_empty() -> None:
     buffer = io.BytesIO()
     page.save(buffer, "PNG", dpi=(100, 100))
     with pytest.raises(GovreportError) as caught:
-        readers.read(buffer.getvalue(), "blank.png")
+        formats.read(buffer.getvalue(), "blank.png")
     assert caught.value.reason is Reason.EMPTY_DOCUMENT

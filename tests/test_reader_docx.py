@@ -16,7 +16,7 @@ from docx.oxml import parse_xml
 from fixtures import LAYOUTS, render, stems
 from fixtures.writer import expected_text, read_back
 
-from govreport import readers
+from govreport import formats
 from govreport.errors import GovreportError, Reason
 from govreport.ir import Document, Paragraph, SourceFormat, Table
 from govreport.readers import docx as docx_reader
@@ -368,7 +368,7 @@ class TestErrors:
 
 
 def test_readers_dispatch_docx_by_content() -> None:
-    doc = readers.read(with_body(p("正文")), "report.pdf")
+    doc = formats.read(with_body(p("正文")), "report.pdf")
     assert doc.format is SourceFormat.DOCX
 
 
@@ -380,7 +380,7 @@ DOCX_LAYOUTS = [name for name in LAYOUTS if name.startswith("docx_")]
 def test_fixture_tables_read_back_as_written(stem: str, layout: str) -> None:
     """Every gold cell lands in its slot: the writer and the reader agree."""
     content, gold = render(stem, layout)
-    doc = readers.read(content, f"{stem}.docx")
+    doc = formats.read(content, f"{stem}.docx")
     assert doc.format is SourceFormat.DOCX
     got = read_back(doc.blocks, gold)
     wrong = {

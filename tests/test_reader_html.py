@@ -6,7 +6,7 @@ import pytest
 from fixtures import LAYOUTS, render, stems
 from fixtures.writer import expected_text, read_back
 
-from govreport import readers
+from govreport import formats
 from govreport.errors import GovreportError, Reason
 from govreport.ir import Document, Paragraph, SourceFormat, Table
 from govreport.readers import html
@@ -245,7 +245,7 @@ class TestErrors:
 
 
 def test_readers_dispatch_html_by_content() -> None:
-    doc = readers.read(page("<p>正文</p>"), "report.txt")
+    doc = formats.read(page("<p>正文</p>"), "report.txt")
     assert doc.format is SourceFormat.HTML
 
 
@@ -257,7 +257,7 @@ HTML_LAYOUTS = [name for name in LAYOUTS if name.startswith("html_")]
 def test_fixture_tables_read_back_as_written(stem: str, layout: str) -> None:
     """Every gold cell lands in its slot: the writer and the reader agree."""
     content, gold = render(stem, layout)
-    doc = readers.read(content, f"{stem}.html")
+    doc = formats.read(content, f"{stem}.html")
     assert doc.format is SourceFormat.HTML
     got = read_back(doc.blocks, gold)
     wrong = {

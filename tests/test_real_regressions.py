@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from corpus import HONGZE_PDF, PINGTAN_HTML
 
-from govreport import readers
+from govreport import formats
 from govreport.assembly.labels import RowMatcher
 from govreport.convert import convert
 from govreport.ir import Paragraph, Table
@@ -22,7 +22,7 @@ from govreport.v1 import validation_pb2 as vpb
 
 def test_huaian_hongze_framed_text_is_paragraphs_not_tables() -> None:
     """WPS draws each line of prose on a white, unstroked rectangle: invisible frames, not rules."""
-    document = readers.read(HONGZE_PDF.read_bytes(), HONGZE_PDF.name)
+    document = formats.read(HONGZE_PDF.read_bytes(), HONGZE_PDF.name)
     paragraphs = [b.text for b in document.blocks if isinstance(b, Paragraph)]
     for heading in ("一、总体情况", "二、主动公开政府信息情况", "六、其他需要报告的事项"):
         assert heading in paragraphs
@@ -34,7 +34,7 @@ def test_huaian_hongze_framed_text_is_paragraphs_not_tables() -> None:
 
 def test_huaian_hongze_table_cut_by_page_break_keeps_its_last_row() -> None:
     """Table 三 runs off page 3 with no rule under its last row (2.没有现成信息需要另行制作)."""
-    document = readers.read(HONGZE_PDF.read_bytes(), HONGZE_PDF.name)
+    document = formats.read(HONGZE_PDF.read_bytes(), HONGZE_PDF.name)
     rows = [
         [c.text for c in block.own_cells(i)]
         for block in document.blocks
@@ -92,7 +92,7 @@ def test_huaian_hongze_label_with_a_missing_word() -> None:
 
 def test_huaian_hongze_group_label_written_down_a_merged_cell() -> None:
     """三、本年度办理结果 is written one character per line in a vertical merged cell."""
-    document = readers.read(HONGZE_PDF.read_bytes(), HONGZE_PDF.name)
+    document = formats.read(HONGZE_PDF.read_bytes(), HONGZE_PDF.name)
     texts = {c.text for b in document.blocks if isinstance(b, Table) for row in b.rows for c in row}
     assert "三、本年度办理结果" in texts
 

@@ -17,14 +17,9 @@ from pathlib import Path
 import grpc
 
 from govreport.errors import GovreportError
+from govreport.formats import DOCUMENT_SUFFIXES
 from govreport.normalize import label_key
 from govreport.v1 import report_pb2, service_pb2, service_pb2_grpc, validation_pb2
-
-# What a folder is searched for; other files there (notes, spreadsheets) are left alone.
-DOCUMENT_SUFFIXES = frozenset(
-    {".txt", ".htm", ".html", ".docx", ".pdf", ".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp"}
-    | {".webp"}
-)
 
 
 @dataclass

@@ -11,22 +11,13 @@ import hashlib
 import time
 from dataclasses import dataclass, field
 
-from govreport import readers
+from govreport import formats, wire
 from govreport.assembly import assemble
-from govreport.ir import SourceFormat
 from govreport.limits import Limits
 from govreport.settings import OCR_MIN_CONFIDENCE
 from govreport.templates import for_proto
 from govreport.v1 import service_pb2, validation_pb2
 from govreport.validation import validate
-
-_FORMAT_ENUM = {
-    SourceFormat.TEXT: service_pb2.DOCUMENT_FORMAT_TEXT,
-    SourceFormat.HTML: service_pb2.DOCUMENT_FORMAT_HTML,
-    SourceFormat.DOCX: service_pb2.DOCUMENT_FORMAT_DOCX,
-    SourceFormat.PDF: service_pb2.DOCUMENT_FORMAT_PDF,
-    SourceFormat.IMAGE: service_pb2.DOCUMENT_FORMAT_IMAGE,
-}
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,7 +51,7 @@ def convert(
     """Extracts and validates one document. Raises GovreportError for input it cannot read."""
     options = options or ConvertOptions()
     started = time.perf_counter()
-    document = readers.read(content, filename, options.limits)
+    document = formats.read(content, filename, options.limits)
     report = assemble(document, options.template_version, filename=filename)
     validation = (
         validation_pb2.ValidationReport()
@@ -72,7 +63,7 @@ def convert(
         )
     )
     info = service_pb2.DocumentInfo(
-        format=_FORMAT_ENUM[document.format],
+        format=wire.DOCUMENT_FORMAT[document.format],  # type: ignore[arg-type]
         filename=filename,
         size_bytes=len(content),
         sha256=hashlib.sha256(content).hexdigest(),

@@ -21,6 +21,13 @@ class SourceFormat(StrEnum):
     IMAGE = "image"
 
 
+class Unit(StrEnum):
+    """What a Box's coordinates count."""
+
+    POINTS = "points"  # PDF points (1/72 inch)
+    PIXELS = "pixels"  # pixels of a page image, at its dpi
+
+
 @dataclass(frozen=True, slots=True)
 class Box:
     """A box on a page; y grows downwards from the top."""
@@ -29,7 +36,7 @@ class Box:
     y0: float
     x1: float
     y1: float
-    unit: str = "points"  # "points" (PDF) or "pixels" (page images)
+    unit: Unit = Unit.POINTS
     dpi: int = 0
 
 

@@ -21,6 +21,8 @@ from dataclasses import dataclass
 from google.protobuf import json_format
 from google.protobuf.message import Message
 
+from govreport import wire
+from govreport.formats import FORMATS as INPUT_FORMATS
 from govreport.paths import get_cell, iter_cells, report_version, sections_present, value_text
 from govreport.templates import Column, Row, labels_by_path, template
 from govreport.v1 import report_pb2 as pb
@@ -38,26 +40,17 @@ CELLS_HEADER: tuple[str, ...] = (
     "status",
 )
 
+# CellState enum value -> its status word in the cells output (the domain's CellState).
 STATE_WORDS: dict[int, str] = {
     pb.CELL_STATE_UNSPECIFIED: "unspecified",
-    pb.CELL_STATE_NUMBER: "number",
-    pb.CELL_STATE_BLANK: "blank",
-    pb.CELL_STATE_NOT_APPLICABLE: "n/a",
-    pb.CELL_STATE_TEXT: "text",
-    pb.CELL_STATE_MISSING: "missing",
-    pb.CELL_STATE_NOT_IN_LAYOUT: "not-in-layout",
+    **{proto: state.value for state, proto in wire.CELL_STATE.items()},
 }
+# DocumentFormat enum value -> the format's name as people see it.
 FORMAT_NAMES: dict[int, str] = {
-    service_pb2.DOCUMENT_FORMAT_TEXT: "text",
-    service_pb2.DOCUMENT_FORMAT_HTML: "HTML",
-    service_pb2.DOCUMENT_FORMAT_DOCX: "DOCX",
-    service_pb2.DOCUMENT_FORMAT_PDF: "PDF",
-    service_pb2.DOCUMENT_FORMAT_IMAGE: "image",
+    wire.DOCUMENT_FORMAT[f]: spec.name for f, spec in INPUT_FORMATS.items()
 }
 SEVERITY_WORDS: dict[int, str] = {
-    validation_pb2.SEVERITY_ERROR: "error",
-    validation_pb2.SEVERITY_WARNING: "warning",
-    validation_pb2.SEVERITY_INFO: "info",
+    proto: severity.value for severity, proto in wire.SEVERITY.items()
 }
 
 LABEL_WIDTH = 34  # display columns for a row label in the table view

@@ -27,10 +27,12 @@ from dataclasses import dataclass, field
 
 from PIL import Image, ImageSequence
 
-from govreport import cli, readers
+from govreport import cli, formats, wire
 from govreport.errors import GovreportError
 from govreport.ir import Document, Paragraph, Table
 from govreport.paths import PlacedCell, iter_cells, report_version, value_text
+from govreport.readers.detect import detect
+from govreport.readers.text import decode
 from govreport.render import FORMAT_NAMES, STATE_WORDS, cell_display, findings_by_cell, grid_lines
 from govreport.settings import OCR_MIN_CONFIDENCE, Settings
 from govreport.templates import Column, Row, Template, labels_by_path, template
@@ -58,19 +60,8 @@ STATUS_WORDS: dict[str, str] = {
 # The OCR rule: its cells are doubtful, not wrong, so they are amber, not red.
 OCR_RULE = "Q1"
 _EMPTY_STATES = (pb.CELL_STATE_BLANK, pb.CELL_STATE_MISSING, pb.CELL_STATE_NOT_IN_LAYOUT)
-_SEVERITY = {
-    validation_pb2.SEVERITY_ERROR: "error",
-    validation_pb2.SEVERITY_WARNING: "warning",
-    validation_pb2.SEVERITY_INFO: "info",
-}
+_SEVERITY = {proto: severity.value for severity, proto in wire.SEVERITY.items()}
 _SEVERITY_WORDS = {"error": "错误 error", "warning": "警告 warning", "info": "说明 note"}
-_FORMAT_OF_SOURCE = {
-    "text": service_pb2.DOCUMENT_FORMAT_TEXT,
-    "html": service_pb2.DOCUMENT_FORMAT_HTML,
-    "docx": service_pb2.DOCUMENT_FORMAT_DOCX,
-    "pdf": service_pb2.DOCUMENT_FORMAT_PDF,
-    "image": service_pb2.DOCUMENT_FORMAT_IMAGE,
-}
 
 
 def _esc(text: str) -> str:
@@ -582,7 +573,7 @@ def source_format(extraction: service_pb2.Extraction, content: bytes, filename: 
     if extraction.document.format:
         fmt: int = extraction.document.format
         return fmt
-    return _FORMAT_OF_SOURCE[readers.detect(content, filename).value]
+    return wire.DOCUMENT_FORMAT[detect(content, filename)]
 
 
 def source_html(
@@ -596,9 +587,9 @@ def source_html(
         if fmt == service_pb2.DOCUMENT_FORMAT_IMAGE:
             return paged_html(image_pages(content), views, unread)
         if fmt == service_pb2.DOCUMENT_FORMAT_TEXT:
-            text, _ = readers.text.decode(content)
+            text, _ = decode(content)
             return text_html(plain_text_doc(text), views, "原文 source text")
-        document = readers.read(content, filename)
+        document = formats.read(content, filename)
         return text_html(blocks_text_doc(document), views, "原文 source text (as read)")
     except (GovreportError, OSError, ValueError, RuntimeError) as exc:
         # The extraction stands on its own: say why the source is missing, show the rest.

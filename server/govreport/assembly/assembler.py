@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
+from govreport import wire
 from govreport.assembly.locate import Located, locate_tables
 from govreport.assembly.metadata import Found, Metadata, read_metadata
 from govreport.assembly.narrative import fill_narrative
@@ -17,6 +18,7 @@ from govreport.assembly.tables import (
     read_disclosure,
     read_review,
 )
+from govreport.domain import CellState
 from govreport.errors import GovreportError, Reason
 from govreport.ir import Block, Document, Location, Paragraph, Table
 from govreport.normalize import label_key, tighten
@@ -24,13 +26,6 @@ from govreport.paths import TABLE_SOURCE_FIELDS, ensure_cell, get_cell
 from govreport.templates import TEMPLATES, Kind, Row, Template, for_year, template
 from govreport.v1 import report_pb2 as pb
 
-_STATES = {
-    "number": pb.CELL_STATE_NUMBER,
-    "blank": pb.CELL_STATE_BLANK,
-    "n/a": pb.CELL_STATE_NOT_APPLICABLE,
-    "text": pb.CELL_STATE_TEXT,
-    "missing": pb.CELL_STATE_MISSING,
-}
 # Confidence of a value placed by the table's own sums rather than read in its column.
 _INFERRED_CONFIDENCE = 0.9
 _INT64 = (-(2**63), 2**63 - 1)
@@ -71,7 +66,7 @@ def assemble(
     for number, read in readers:
         blocks = _table_blocks(layout, located, number)
         found = read(blocks, tpl) if blocks else {}
-        given = any(f.value.state != "missing" for f in found.values())
+        given = any(f.value.state != CellState.MISSING for f in found.values())
         _fill_source(getattr(report, TABLE_SOURCE_FIELDS[number]), layout, located, number, given)
         for path, filled in found.items():
             _fill_cell(ensure_cell(report, path), filled, _kind_of(tpl, path))
@@ -228,9 +223,9 @@ def _fill_cell(cell: pb.Cell, filled: Filled, kind: Kind) -> None:
     ):
         # Digits no count can have (the cell's field is int64): kept as text, with a note.
         value = replace(
-            value, state="text", value=None, notes=[*value.notes, "number out of range"]
+            value, state=CellState.TEXT, value=None, notes=[*value.notes, "number out of range"]
         )
-    cell.state = _STATES[value.state]
+    cell.state = wire.CELL_STATE[value.state]  # type: ignore[assignment]
     if value.value is not None:
         if kind is Kind.AMOUNT:
             cell.amount = str(value.value)
@@ -247,7 +242,7 @@ def _fill_cell(cell: pb.Cell, filled: Filled, kind: Kind) -> None:
         cell.provenance.CopyFrom(provenance(source.location))
         cell.confidence = source.confidence * (_INFERRED_CONFIDENCE if value.derived else 1.0)
     else:
-        cell.confidence = _INFERRED_CONFIDENCE if value.state == "number" else 0.0
+        cell.confidence = _INFERRED_CONFIDENCE if value.state == CellState.NUMBER else 0.0
     if filled.doubt:
         # Read right, perhaps, but not surely in its place: under the threshold, so it is flagged.
         cell.confidence = min(cell.confidence, DOUBTFUL_CONFIDENCE)

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
+from govreport import wire
 from govreport.ir import Location
 from govreport.v1 import report_pb2 as pb
-
-_UNITS = {"points": pb.COORDINATE_UNIT_POINTS, "pixels": pb.COORDINATE_UNIT_PIXELS}
 
 
 def provenance(location: Location) -> pb.Provenance:
@@ -24,7 +23,7 @@ def provenance(location: Location) -> pb.Provenance:
                 y0=box.y0,
                 x1=box.x1,
                 y1=box.y1,
-                unit=_UNITS.get(box.unit, pb.COORDINATE_UNIT_UNSPECIFIED),
+                unit=wire.UNIT[box.unit],  # type: ignore[arg-type]
                 dpi=box.dpi,
             )
         )

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from govreport.assembly.values import Value, parse_value
+from govreport.domain import FIGURE_STATES
 from govreport.ir import Block, Paragraph, Table, TextCell
 from govreport.templates import Column, Row
 
@@ -80,7 +81,7 @@ def is_blank(cell: TextCell) -> bool:
 
 
 def looks_like_value(cell: TextCell, column: Column) -> bool:
-    return parse_value(cell.text, column).state in ("number", "blank", "n/a")
+    return parse_value(cell.text, column).state in FIGURE_STATES
 
 
 def has_written(hit: Hit) -> bool:

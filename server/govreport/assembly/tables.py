@@ -35,6 +35,7 @@ from govreport.assembly.rows import (
     rows_of,
 )
 from govreport.assembly.values import Value, parse_value
+from govreport.domain import FIGURE_STATES, CellState
 from govreport.ir import Block, TextCell
 from govreport.normalize import label_key
 from govreport.templates import Kind, Row, Template
@@ -217,17 +218,17 @@ def _place_slots(hit: Hit, cells: list[TextCell]) -> dict[str, Filled]:
     for column, cell in zip(row.columns, cells, strict=True):
         path = row.cell_path(column)
         if not cell.exists or cell is hit.label:
-            out[path] = Filled(Value("missing"))
+            out[path] = Filled(Value(CellState.MISSING))
             continue
         value = parse_value(cell.text, column)
         notes: list[str] = []
-        if owners[id(cell)] > 1 and value.state != "blank":
+        if owners[id(cell)] > 1 and value.state != CellState.BLANK:
             if id(cell) in placed:
                 note = "one cell of the source spans this column and the one before it"
-                out[path] = Filled(Value("missing", notes=[note]))
+                out[path] = Filled(Value(CellState.MISSING, notes=[note]))
                 continue
             notes.append(f"the cell spans {owners[id(cell)]} of the template's columns")
-        if (source := hit.source) and cell.row != source.index and value.state != "blank":
+        if (source := hit.source) and cell.row != source.index and value.state != CellState.BLANK:
             notes.append("the cell is merged with the row above")
         placed.add(id(cell))
         doubt = "; ".join(n for n in (hit.doubt, *notes) if n)
@@ -247,7 +248,7 @@ def _place(hit: Hit, column_map: ColumnMap | None = None) -> dict[str, Filled]:
             value = parse_value(cells[i].text, column)
             out[row.cell_path(column)] = Filled(value, cells[i])
         else:
-            out[row.cell_path(column)] = Filled(Value("missing"))
+            out[row.cell_path(column)] = Filled(Value(CellState.MISSING))
     # Only figures are worth a note: words past the row's end are pieces of a label
     # wrapped in its column (a borderless table read line by line), not lost values.
     leftover = [c.text for c in extra if c.text.strip() and looks_like_value(c, row.columns[-1])]
@@ -276,7 +277,7 @@ def _complete_from_total(row: Row, cells: list[TextCell], out: dict[str, Filled]
     ):
         return
     parsed = [parse_value(c.text, columns[0]) for c in cells]
-    if any(p.state != "number" or not isinstance(p.value, int) for p in parsed):
+    if any(p.state != CellState.NUMBER or not isinstance(p.value, int) for p in parsed):
         return
     figures = [int(p.value) for p in parsed if isinstance(p.value, int)]
     gaps = len(columns) - len(figures)
@@ -307,11 +308,11 @@ def _complete_from_total(row: Row, cells: list[TextCell], out: dict[str, Filled]
         )
         for path, number in zip(paths, solution, strict=True):
             source = out[path].source
-            out[path] = Filled(Value("number", number, derived=True, notes=[note]), source)
+            out[path] = Filled(Value(CellState.NUMBER, number, derived=True, notes=[note]), source)
         return
     note = f"{len(figures)} figures for {len(columns)} columns ({' '.join(map(str, figures))}); which column lacks one cannot be told"
     for path in paths:
-        out[path] = Filled(Value("missing", notes=[note]))
+        out[path] = Filled(Value(CellState.MISSING, notes=[note]))
 
 
 def _has_own_figures(hit: Hit) -> bool:
@@ -349,13 +350,13 @@ def read_row_table(
             out.update(placed)
         else:
             for path, filled in placed.items():
-                if out.get(path) is None or out[path].value.state == "missing":
+                if out.get(path) is None or out[path].value.state == CellState.MISSING:
                     out[path] = filled
     return out
 
 
 def _figures(cells: Iterable[Filled]) -> int:
-    return sum(1 for f in cells if f.value.state in ("number", "blank", "n/a"))
+    return sum(1 for f in cells if f.value.state in FIGURE_STATES)
 
 
 def read_disclosure(blocks: list[Block], tpl: Template) -> dict[str, Filled]:
@@ -377,7 +378,7 @@ def read_review(blocks: list[Block], tpl: Template) -> dict[str, Filled]:
     labelled = read_row_table(blocks, rows)
     if (
         labelled
-        and all(f.value.state in ("number", "blank", "n/a") for f in labelled.values())
+        and all(f.value.state in FIGURE_STATES for f in labelled.values())
         and len(labelled) == 15
     ):
         return labelled
@@ -413,7 +414,7 @@ def read_review(blocks: list[Block], tpl: Template) -> dict[str, Filled]:
                 value = parse_value(figures[i].text, column)
                 out[path] = Filled(value, figures[i], doubt=doubts.get(i, ""))
             else:
-                out[path] = Filled(Value("missing"))
+                out[path] = Filled(Value(CellState.MISSING))
             i += 1
     return out
 

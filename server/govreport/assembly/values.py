@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
+from govreport.domain import CellState
 from govreport.templates import Column, Kind
 
 NOT_APPLICABLE = frozenset({"/", "\\", "-", "—", "——", "–", "－", "无", "不适用", "/ /"})
@@ -21,7 +22,7 @@ _AMOUNT_UNITS = {"万元": Decimal(10000), "元": Decimal(1)}
 
 @dataclass(slots=True)
 class Value:
-    state: str  # "number", "blank", "n/a", "text", "missing"
+    state: CellState
     value: int | str | None = None  # int for counts and changes, canonical decimal str for amounts
     unit: str = ""
     derived: bool = False
@@ -38,9 +39,9 @@ def parse_value(text: str, column: Column) -> Value:
     """Reads a cell's (normalised) text as the column's kind of value."""
     compact = re.sub(r"\s+", "", text)
     if not compact:
-        return Value("blank")
+        return Value(CellState.BLANK)
     if compact in NOT_APPLICABLE:
-        return Value("n/a")
+        return Value(CellState.NOT_APPLICABLE)
     plain = _plain(compact, column)
     if plain is not None:
         return plain
@@ -50,17 +51,17 @@ def parse_value(text: str, column: Column) -> Value:
 def _plain(compact: str, column: Column) -> Value | None:
     if column.kind is Kind.AMOUNT:
         if _DECIMAL.match(compact):
-            return Value("number", canonical_decimal(compact), column.unit)
+            return Value(CellState.NUMBER, canonical_decimal(compact), column.unit)
         return None
     signed = _SIGNED.match(compact)
     if signed and (column.kind is Kind.CHANGE or signed.group(1)):
         number = int(signed.group(2)) * (-1 if signed.group(1) == "-" else 1)
         if column.kind is Kind.COUNT:
             # A signed figure in a count column is a number all the same; R6 reports a negative one.
-            return Value("number", number)
-        return Value("number", number)
+            return Value(CellState.NUMBER, number)
+        return Value(CellState.NUMBER, number)
     if _INTEGER.match(compact):
-        return Value("number", int(compact.replace(",", "")))
+        return Value(CellState.NUMBER, int(compact.replace(",", "")))
     return None
 
 
@@ -68,20 +69,20 @@ def _from_text(compact: str, column: Column) -> Value:
     """Prose or a figure with a note: a value only where one reading is possible."""
     match = _WITH_NOTE.match(compact) or _WITH_UNIT.match(compact)
     if match is None:
-        return Value("text")
+        return Value(CellState.TEXT)
     figure, unit = match.group(1), match.group(2) or ""
     if column.kind is Kind.AMOUNT:
         if unit and unit not in _AMOUNT_UNITS:
-            return Value("text")
+            return Value(CellState.TEXT)
         target = column.unit or unit
         if unit and target and unit != target:
             amount = Decimal(figure) * _AMOUNT_UNITS[unit] / _AMOUNT_UNITS[target]
             note = f"converted from {figure}{unit} to {target}"
-            return Value("text", canonical_decimal(str(amount)), target, True, [note])
-        return Value("text", canonical_decimal(figure), target, True)
+            return Value(CellState.TEXT, canonical_decimal(str(amount)), target, True, [note])
+        return Value(CellState.TEXT, canonical_decimal(figure), target, True)
     if unit in _AMOUNT_UNITS or "." in figure:
-        return Value("text")
+        return Value(CellState.TEXT)
     try:
-        return Value("text", int(figure), derived=True)
+        return Value(CellState.TEXT, int(figure), derived=True)
     except (ValueError, InvalidOperation):
-        return Value("text")
+        return Value(CellState.TEXT)

@@ -23,7 +23,7 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
-from govreport.ir import Box
+from govreport.ir import Box, Unit
 
 Image = npt.NDArray[np.uint8]
 
@@ -54,7 +54,7 @@ class Prepared:
             round(float(mapped[:, 1].min()), 1),
             round(float(mapped[:, 0].max()), 1),
             round(float(mapped[:, 1].max()), 1),
-            unit="pixels",
+            unit=Unit.PIXELS,
             dpi=self.dpi,
         )
 

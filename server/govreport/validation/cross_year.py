@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from govreport.domain import Severity
 from govreport.v1 import validation_pb2 as vpb
 from govreport.validation.findings import finding
 from govreport.validation.reading import number
-from govreport.validation.registry import Context, Severity, check
+from govreport.validation.registry import Context, check
 
 # 二's rows whose 现行有效件数 carries over from year to year (anchors of the templates that have them).
 _DOCUMENT_ROWS = ("rules", "normative_documents")

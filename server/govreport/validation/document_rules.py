@@ -6,13 +6,14 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from govreport.domain import Severity
 from govreport.paths import iter_cells, sections_present, table_source
 from govreport.templates import SECTIONS, Template
 from govreport.v1 import report_pb2 as pb
 from govreport.v1 import validation_pb2 as vpb
 from govreport.validation.findings import finding, label_of
 from govreport.validation.reading import number, tables_without_figures
-from govreport.validation.registry import Context, Severity, check
+from govreport.validation.registry import Context, check
 
 # Cells as (anchor, column) of the templates: resolved for the report's version.
 _NEW_TOTAL = (("new_applications", "total"),)

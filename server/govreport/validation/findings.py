@@ -7,7 +7,8 @@ from decimal import Decimal
 
 from govreport.templates import labels_by_path
 from govreport.v1 import validation_pb2 as vpb
-from govreport.validation.registry import SEVERITY_PROTO, rule
+from govreport.validation.registry import rule
+from govreport.wire import SEVERITY
 
 Number = int | Decimal
 
@@ -32,7 +33,7 @@ def finding(
     definition = rule(rule_id)
     return vpb.Finding(
         rule_id=rule_id,
-        severity=SEVERITY_PROTO[definition.severity],
+        severity=SEVERITY[definition.severity],  # type: ignore[arg-type]
         cells=list(cells),
         expected=_text(expected),
         found=_text(found),

@@ -11,12 +11,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 
+from govreport.domain import Severity
 from govreport.paths import iter_cells, value_text
 from govreport.templates import Template
 from govreport.v1 import report_pb2 as pb
 from govreport.v1 import validation_pb2 as vpb
 from govreport.validation.findings import finding, label_of
-from govreport.validation.registry import Context, Severity, check, sum_rules
+from govreport.validation.registry import Context, check, sum_rules
 
 
 def read_by_ocr(cell: pb.Cell) -> bool:

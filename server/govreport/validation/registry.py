@@ -15,17 +15,11 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from enum import StrEnum
 
+from govreport.domain import Severity
 from govreport.templates import Template
 from govreport.v1 import report_pb2 as pb
 from govreport.v1 import validation_pb2 as vpb
-
-
-class Severity(StrEnum):
-    ERROR = "error"
-    WARNING = "warning"
-    INFO = "info"
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,10 +131,3 @@ def sum_rules() -> frozenset[str]:
 
 def cross_year_rules() -> frozenset[str]:
     return frozenset(i for i, r in RULES.items() if r.cross_year)
-
-
-SEVERITY_PROTO = {
-    Severity.ERROR: vpb.SEVERITY_ERROR,
-    Severity.WARNING: vpb.SEVERITY_WARNING,
-    Severity.INFO: vpb.SEVERITY_INFO,
-}

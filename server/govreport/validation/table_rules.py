@@ -5,13 +5,14 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from govreport.domain import Severity
 from govreport.paths import iter_cells
 from govreport.templates import Kind, Row, Template
 from govreport.v1 import report_pb2 as pb
 from govreport.v1 import validation_pb2 as vpb
 from govreport.validation.findings import Number, finding, label_of
 from govreport.validation.reading import is_set, number, tables_without_figures
-from govreport.validation.registry import Context, Severity, check
+from govreport.validation.registry import Context, check
 
 
 def _value(report: pb.AnnualReport, path: str) -> Number | None:
