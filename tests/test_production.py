@@ -349,8 +349,17 @@ def test_metrics_request_ids_and_logs_without_content() -> None:
         assert response.extraction.document.request_id == "abc-123"
         with pytest.raises(grpc.RpcError):
             extract(stub, b"\x00\x01garbage", "bad.bin")
-        with urllib.request.urlopen(f"http://{server.metrics_address}/metrics", timeout=10) as r:
-            text = r.read().decode()
+        # The server counts a call after its status has gone out: wait for the count, briefly.
+        refused = 'govreport_requests_total{code="INVALID_ARGUMENT",method="Extract"} 1.0'
+        deadline = time.monotonic() + 10
+        while True:
+            with urllib.request.urlopen(
+                f"http://{server.metrics_address}/metrics", timeout=10
+            ) as r:
+                text = r.read().decode()
+            if refused in text or time.monotonic() > deadline:
+                break
+            time.sleep(0.05)
         assert 'govreport_requests_total{code="OK",method="Extract"} 1.0' in text
         assert 'govreport_requests_total{code="INVALID_ARGUMENT",method="Extract"} 1.0' in text
         assert 'govreport_request_seconds_count{format="text",method="Extract"} 1.0' in text

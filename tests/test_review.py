@@ -11,7 +11,6 @@ rewrites the README's screenshot.
 
 from __future__ import annotations
 
-import argparse
 import hashlib
 import io
 import os
@@ -32,7 +31,7 @@ from fixtures import load_gold, render
 from fixtures.pdf import pdf_ruled
 from PIL import Image
 
-from govreport import review
+from govreport import cli, review
 from govreport.convert import convert
 from govreport.paths import iter_cells
 from govreport.readers.text import decode
@@ -139,14 +138,13 @@ class Reviewed:
     page: Page = field(repr=False)
 
 
-def parse_args(*argv: str) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="govreport")
-    review.add_parser(parser.add_subparsers(dest="command", required=True))
-    return parser.parse_args(["review", *argv])
+def run_review(*argv: str) -> int:
+    """``govreport review ARGV…``: its exit code."""
+    return cli.main(["review", *argv])
 
 
 def write_review(source: Path, out: Path, expect: int) -> Reviewed:
-    code = review.run(parse_args(str(source), "--html", str(out)))
+    code = run_review(str(source), "--html", str(out))
     assert code == expect
     markup = out.read_text(encoding="utf-8")
     extraction = convert(source.read_bytes(), source.name)
@@ -408,16 +406,16 @@ def test_unreadable_input_exits_2_with_the_reason(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     missing = tmp_path / "missing.pdf"
-    assert review.run(parse_args(str(missing), "--html", str(tmp_path / "a.html"))) == 2
+    assert run_review(str(missing), "--html", str(tmp_path / "a.html")) == 2
     assert capsys.readouterr().err.strip() == f"govreport: {missing}: NOT_FOUND: no such file"
     noise = tmp_path / "noise.bin"
     noise.write_bytes(bytes(range(256)) * 8)
-    assert review.run(parse_args(str(noise), "--html", str(tmp_path / "b.html"))) == 2
+    assert run_review(str(noise), "--html", str(tmp_path / "b.html")) == 2
     assert capsys.readouterr().err.startswith(f"govreport: {noise}: UNSUPPORTED_FORMAT: ")
     assert not (tmp_path / "a.html").exists() and not (tmp_path / "b.html").exists()
     seed = next(SAMPLES.glob("000_*.txt"))
     out = tmp_path / "no-such-dir" / "c.html"
-    assert review.run(parse_args(str(seed), "--html", str(out))) == 2
+    assert run_review(str(seed), "--html", str(out)) == 2
     assert capsys.readouterr().err.startswith(f"govreport: {out}: UNWRITABLE: ")
 
 
@@ -427,10 +425,8 @@ def test_over_grpc_the_page_shows_what_the_server_extracted(
     """``--server``: the bytes go over ExtractRequest, the page shows the server's extraction."""
     seed = next(SAMPLES.glob("000_*.txt"))
     out = tmp_path / "remote.html"
-    args = parse_args(
-        str(seed), "--html", str(out), "--server", fake_server, "--filed-year", "2023"
-    )
-    assert review.run(args) == 1  # the fake's R2 is an error
+    args = (str(seed), "--html", str(out), "--server", fake_server, "--filed-year", "2023")
+    assert run_review(*args) == 1  # the fake's R2 is an error
     call = fake_backend.last_call(seed.name)
     assert call.sha256 == hashlib.sha256(seed.read_bytes()).hexdigest() and call.filed_year == 2023
     fake = make_extraction(seed.read_bytes(), seed.name)
@@ -442,9 +438,9 @@ def test_over_grpc_the_page_shows_what_the_server_extracted(
     # A document the server refuses: its reason, exit 2, no page.
     refused = tmp_path / "refused.txt"
     refused.write_bytes(b"FAIL: not a report")
-    args = parse_args(str(refused), "--html", str(tmp_path / "r.html"), "--server", fake_server)
+    args = (str(refused), "--html", str(tmp_path / "r.html"), "--server", fake_server)
     capsys.readouterr()
-    assert review.run(args) == 2
+    assert run_review(*args) == 2
     assert capsys.readouterr().err.startswith(f"govreport: {refused}: NOT_A_REPORT: ")
     assert not (tmp_path / "r.html").exists()
 
@@ -453,10 +449,16 @@ def test_over_grpc_a_server_that_is_not_there_exits_2(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     seed = next(SAMPLES.glob("000_*.txt"))
-    args = parse_args(
-        str(seed), "--html", str(tmp_path / "x.html"), "--server", "127.0.0.1:9", "--timeout", "2"
+    args = (
+        str(seed),
+        "--html",
+        str(tmp_path / "x.html"),
+        "--server",
+        "127.0.0.1:9",
+        "--timeout",
+        "2",
     )
-    assert review.run(args) == 2
+    assert run_review(*args) == 2
     assert capsys.readouterr().err.startswith(f"govreport: {seed}: UNAVAILABLE: ")
 
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from govreport import formats, wire
 from govreport.assembly import assemble
 from govreport.limits import Limits
-from govreport.settings import OCR_MIN_CONFIDENCE
+from govreport.settings import OCR_MIN_CONFIDENCE, Settings
 from govreport.templates import for_proto
 from govreport.v1 import service_pb2, validation_pb2
 from govreport.validation import validate
@@ -27,6 +27,19 @@ class ConvertOptions:
     skip_validation: bool = False
     ocr_min_confidence: float = OCR_MIN_CONFIDENCE  # settings.py: GOVREPORT_OCR_MIN_CONFIDENCE
     limits: Limits = field(default_factory=Limits)
+
+    @classmethod
+    def from_settings(
+        cls, settings: Settings, *, filed_year: int = 0, template_version: int | None = None
+    ) -> ConvertOptions:
+        """A local run's options: the limits and the OCR threshold a server would apply."""
+        return cls(
+            filed_year,
+            template_version,
+            False,
+            settings.ocr_min_confidence,
+            settings.limits,
+        )
 
     @classmethod
     def from_proto(

@@ -1,14 +1,22 @@
-"""The errors govreport reports, each with the gRPC status and ErrorInfo reason it maps to."""
+"""The one error govreport reports, everywhere: a reason, a message for a person, and details.
+
+The server raises it and sends it as a gRPC status (service.py); the
+client (client.py) turns a status back into it; the command line prints
+it as ``govreport: WHAT: REASON: message``; a batch keeps one per failed
+document. Its reason is an ErrorInfo reason string: one of ``Reason``, or
+one a newer server sends that this code does not know yet.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from enum import StrEnum
 
 import grpc
 
 
 class Reason(StrEnum):
-    """ErrorInfo reasons (documented in proto/govreport/v1/service.proto)."""
+    """ErrorInfo reasons (documented in proto/govreport/v1/service.proto), and the client's own."""
 
     UNSUPPORTED_FORMAT = "UNSUPPORTED_FORMAT"
     EMPTY_DOCUMENT = "EMPTY_DOCUMENT"
@@ -30,9 +38,19 @@ class Reason(StrEnum):
     CANCELLED = "CANCELLED"
     UNAUTHENTICATED = "UNAUTHENTICATED"
     INTERNAL = "INTERNAL"
+    # The caller's side: its files, its settings, its input, the server out of reach.
+    NOT_FOUND = "NOT_FOUND"
+    UNREADABLE = "UNREADABLE"
+    UNWRITABLE = "UNWRITABLE"
+    NO_DOCUMENTS = "NO_DOCUMENTS"
+    INVALID_ARGUMENT = "INVALID_ARGUMENT"
+    INVALID_SETTINGS = "INVALID_SETTINGS"
+    INVALID_JSON = "INVALID_JSON"
+    INVALID_REPORT = "INVALID_REPORT"
+    UNAVAILABLE = "UNAVAILABLE"
 
 
-STATUS_OF: dict[Reason, grpc.StatusCode] = {
+STATUS_OF: dict[str, grpc.StatusCode] = {
     Reason.UNSUPPORTED_FORMAT: grpc.StatusCode.INVALID_ARGUMENT,
     Reason.EMPTY_DOCUMENT: grpc.StatusCode.INVALID_ARGUMENT,
     Reason.CORRUPT_DOCUMENT: grpc.StatusCode.INVALID_ARGUMENT,
@@ -51,25 +69,46 @@ STATUS_OF: dict[Reason, grpc.StatusCode] = {
     Reason.CANCELLED: grpc.StatusCode.CANCELLED,
     Reason.UNAUTHENTICATED: grpc.StatusCode.UNAUTHENTICATED,
     Reason.INTERNAL: grpc.StatusCode.INTERNAL,
+    Reason.NOT_FOUND: grpc.StatusCode.NOT_FOUND,
+    Reason.UNREADABLE: grpc.StatusCode.INVALID_ARGUMENT,
+    Reason.UNWRITABLE: grpc.StatusCode.FAILED_PRECONDITION,
+    Reason.NO_DOCUMENTS: grpc.StatusCode.INVALID_ARGUMENT,
+    Reason.INVALID_ARGUMENT: grpc.StatusCode.INVALID_ARGUMENT,
+    Reason.INVALID_SETTINGS: grpc.StatusCode.FAILED_PRECONDITION,
+    Reason.INVALID_JSON: grpc.StatusCode.INVALID_ARGUMENT,
+    Reason.INVALID_REPORT: grpc.StatusCode.INVALID_ARGUMENT,
+    Reason.UNAVAILABLE: grpc.StatusCode.UNAVAILABLE,
 }
 
 
 class GovreportError(Exception):
     """A failure a caller can act on: a reason code and a message for a person.
 
-    ``field`` names the request field at fault (for a google.rpc.BadRequest
-    detail) when the fault is in a field rather than in the document.
+    ``field`` names the request field at fault (a google.rpc.BadRequest) when
+    the fault is in a field rather than in the document; ``details`` go into
+    ErrorInfo.metadata (a limit, an incident id); ``retry_after`` is the
+    RetryInfo delay of a refusal worth retrying (OVERLOADED).
     """
 
-    def __init__(self, reason: Reason, message: str, *, field: str = "") -> None:
+    def __init__(
+        self,
+        reason: str,
+        message: str,
+        *,
+        field: str = "",
+        details: Mapping[str, str] | None = None,
+        retry_after: float | None = None,
+    ) -> None:
         super().__init__(message)
-        self.reason = reason
+        self.reason: str = reason
         self.message = message
         self.field = field
+        self.details: dict[str, str] = dict(details or {})
+        self.retry_after = retry_after
 
     @property
     def status(self) -> grpc.StatusCode:
-        return STATUS_OF[self.reason]
+        return STATUS_OF.get(self.reason, grpc.StatusCode.UNKNOWN)
 
     def __str__(self) -> str:
-        return f"{self.reason.value}: {self.message}"
+        return f"{self.reason}: {self.message}"

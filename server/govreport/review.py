@@ -14,30 +14,27 @@ every fetch, so it can be mailed, archived or opened offline.
 
 from __future__ import annotations
 
-import argparse
 import base64
 import bisect
 import html
 import io
 import json
-import os
-import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 from PIL import Image, ImageSequence
 
-from govreport import cli, formats, wire
+from govreport import formats, wire
 from govreport.errors import GovreportError
 from govreport.ir import Document, Paragraph, Table
 from govreport.paths import PlacedCell, iter_cells, report_version, value_text
 from govreport.readers.detect import detect
 from govreport.readers.text import decode
 from govreport.render import FORMAT_NAMES, STATE_WORDS, cell_display, findings_by_cell, grid_lines
-from govreport.settings import OCR_MIN_CONFIDENCE, Settings
+from govreport.settings import OCR_MIN_CONFIDENCE
 from govreport.templates import Column, Row, Template, labels_by_path, template
 from govreport.v1 import report_pb2 as pb
-from govreport.v1 import service_pb2, service_pb2_grpc, validation_pb2
+from govreport.v1 import service_pb2, validation_pb2
 from govreport.validation.registry import rule
 
 # Pages are rendered at this resolution: sharp enough to read a table's figures on a
@@ -859,64 +856,6 @@ def build_review(
 
 
 # ---------------------------------------------------------------- command line
-
-
-def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Registers ``review`` on the ``govreport`` command's subparsers."""
-    review = subparsers.add_parser(
-        "review",
-        help="write one self-contained HTML page to check an extraction against its source",
-    )
-    review.add_argument("file", metavar="FILE")
-    review.add_argument("--html", required=True, metavar="OUT.html", help="the page to write")
-    review.add_argument(
-        "--server", metavar="HOST:PORT", help="extract on this server instead of in-process"
-    )
-    review.add_argument(
-        "--timeout", type=float, default=300.0, metavar="SECONDS", help="per call (300)"
-    )
-    review.add_argument(
-        "--filed-year", type=int, default=0, metavar="N", help="the year filed under (rule R9)"
-    )
-    review.set_defaults(func=run)
-
-
-def _extract(
-    content: bytes, name: str, args: argparse.Namespace, settings: Settings, verbose: bool
-) -> service_pb2.Extraction:
-    """In-process, or over gRPC with ``--server``: the same calls ``govreport extract`` makes."""
-    if not args.server:
-        return cli._extract_local(content, name, args.filed_year, verbose)
-    options = service_pb2.ExtractOptions(filed_year=args.filed_year)
-    with cli._channel(args.server, settings) as channel:
-        stub = service_pb2_grpc.ReportExtractorStub(channel)
-        return cli._extract_remote(stub, content, name, options, settings, args.timeout)
-
-
-def run(args: argparse.Namespace) -> int:
-    """``govreport review``: 0 ok, 1 findings of error severity, 2 unreadable input."""
-    verbose = bool(getattr(args, "verbose", False))
-    path: str = args.file
-    name = os.path.basename(path)
-    try:
-        settings = cli._settings()
-    except cli.Failure as failure:
-        return cli._report("review", failure)
-    try:
-        content = cli._read_bytes(path)
-        extraction = _extract(content, name, args, settings, verbose)
-        page = build_review(content, name, extraction, min_confidence=settings.ocr_min_confidence)
-    except cli.Failure as failure:
-        return cli._report(path, failure)
-    except Exception as exc:  # a bug of ours: INTERNAL, exit 2, as the CLI does
-        return cli._report(path, cli._internal(exc, verbose))
-    try:
-        with open(args.html, "w", encoding="utf-8") as handle:
-            handle.write(page)
-    except OSError as exc:
-        return cli._report(args.html, cli.Failure("UNWRITABLE", exc.strerror or str(exc)))
-    print(f"{cli.PROG}: wrote {args.html}", file=sys.stderr)
-    return cli.EXIT_FINDINGS if cli._has_errors(extraction.validation) else cli.EXIT_OK
 
 
 # ---------------------------------------------------------------- style and script

@@ -23,7 +23,7 @@ import asyncio
 import logging
 import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from functools import cache
 from typing import Any, NoReturn, Protocol, TypeVar
@@ -48,7 +48,7 @@ from govreport.v1 import (
     template_pb2,
     validation_pb2,
 )
-from govreport.workers import Overloaded, WorkerBug
+from govreport.workers import WorkerBug
 
 log = logging.getLogger(__name__)
 _T = TypeVar("_T")
@@ -60,21 +60,6 @@ ValidateFn = Callable[
     [report_pb2.AnnualReport, report_pb2.AnnualReport | None, int, float],
     validation_pb2.ValidationReport,
 ]
-
-
-class ServiceError(GovreportError):
-    """A GovreportError with extra ErrorInfo metadata (limits, an incident id)."""
-
-    def __init__(
-        self,
-        reason: Reason,
-        message: str,
-        *,
-        field: str = "",
-        metadata: Mapping[str, str] | None = None,
-    ) -> None:
-        super().__init__(reason, message, field=field)
-        self.metadata = dict(metadata or {})
 
 
 # ---------------------------------------------------------------- errors
@@ -90,16 +75,15 @@ def error_status(err: GovreportError, filename: str = "") -> grpc.Status:
         metadata["request_id"] = REQUEST_ID.get()
     if err.field:
         metadata["field"] = err.field
-    if isinstance(err, ServiceError):
-        metadata.update(err.metadata)
-    info = error_details_pb2.ErrorInfo(reason=err.reason.value, domain=DOMAIN, metadata=metadata)
+    metadata.update(err.details)
+    info = error_details_pb2.ErrorInfo(reason=err.reason, domain=DOMAIN, metadata=metadata)
     details = [_pack(info)]
     if err.field:
         violation = error_details_pb2.BadRequest.FieldViolation(
             field=err.field, description=err.message
         )
         details.append(_pack(error_details_pb2.BadRequest(field_violations=[violation])))
-    if isinstance(err, Overloaded):
+    if err.retry_after is not None:
         delay = duration_pb2.Duration()
         delay.FromNanoseconds(int(err.retry_after * 1e9))
         details.append(_pack(error_details_pb2.RetryInfo(retry_delay=delay)))
@@ -130,21 +114,21 @@ def as_govreport_error(exc: BaseException, rpc: str, filename: str = "") -> Govr
         )
     else:
         log.error("%s %s failed (incident %s)", rpc, filename or "-", incident, exc_info=exc)
-    return ServiceError(
+    return GovreportError(
         Reason.INTERNAL,
         f"internal error while handling {filename or 'the request'} "
         f"({type(exc).__name__}, incident {incident}); please report it",
-        metadata={"incident": incident},
+        details={"incident": incident},
     )
 
 
-def too_large(size: int, limit: int, filename: str, *, declared: bool = False) -> ServiceError:
+def too_large(size: int, limit: int, filename: str, *, declared: bool = False) -> GovreportError:
     what = "declares" if declared else "is at least" if size > limit else "is"
-    return ServiceError(
+    return GovreportError(
         Reason.TOO_LARGE,
         f"{filename or 'the document'} {what} {size} bytes; this server accepts at most "
         f"{limit} bytes per document",
-        metadata={"limit_bytes": str(limit), "size_bytes": str(size)},
+        details={"limit_bytes": str(limit), "size_bytes": str(size)},
     )
 
 
@@ -293,7 +277,7 @@ class ReportExtractorServicer(service_pb2_grpc.ReportExtractorServicer):
             return service_pb2.ExtractBatchResponse(
                 id=request.id,
                 error=service_pb2.BatchError(
-                    code=err.status.value[0], reason=err.reason.value, message=err.message
+                    code=err.status.value[0], reason=err.reason, message=err.message
                 ),
             )
         return service_pb2.ExtractBatchResponse(id=request.id, extraction=extraction)

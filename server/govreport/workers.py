@@ -59,11 +59,22 @@ class Overloaded(GovreportError):
             Reason.OVERLOADED,
             f"the server is busy ({waiting} documents waiting, the queue holds {limit}); "
             f"retry in {retry_after:.0f} s or send to another replica",
+            retry_after=retry_after,
         )
-        self.retry_after = retry_after
 
 
 # ---------------------------------------------------------------- the worker process
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """What a worker sends back over its pipe."""
+
+    kind: str  # "ready" (its imports are done), "ok", "error", or "bug"
+    extraction: bytes = b""  # "ok": the serialized Extraction
+    reason: str = ""  # "error": the GovreportError's reason and message
+    message: str = ""  # "error", "bug": what happened
+    trace: str = ""  # "bug": the traceback in the worker
 
 
 def _limit_self(memory_bytes: int) -> str:
@@ -92,7 +103,7 @@ def worker_main(conn: Connection, memory_bytes: int, convert_fn: ConvertFn | Non
         from govreport.convert import convert  # the heavy imports, once per worker
 
         convert_fn = convert
-    conn.send(("ready",))  # the imports are done: a document's time limit starts from here
+    conn.send(Reply("ready"))  # the imports are done: a document's time limit starts from here
     while True:
         try:
             message = conn.recv()
@@ -101,20 +112,22 @@ def worker_main(conn: Connection, memory_bytes: int, convert_fn: ConvertFn | Non
         if message is None:
             return
         content, filename, options = message
-        reply: tuple[Any, ...]
+        reply: Reply
         try:
-            reply = ("ok", convert_fn(content, filename, options).SerializeToString())
+            reply = Reply("ok", convert_fn(content, filename, options).SerializeToString())
         except GovreportError as err:
-            reply = ("error", err.reason.value, err.message)
+            reply = Reply("error", reason=err.reason, message=err.message)
         except MemoryError:
-            reply = (
+            reply = Reply(
                 "error",
-                Reason.TOO_COMPLEX.value,
-                f"{filename or 'the document'} needs more memory than a worker may use "
+                reason=Reason.TOO_COMPLEX,
+                message=f"{filename or 'the document'} needs more memory than a worker may use "
                 f"({memory_bytes >> 20} MiB, GOVREPORT_WORKER_MEMORY_BYTES)",
             )
         except Exception as exc:  # a bug: the parent logs it under an incident id
-            reply = ("bug", f"{type(exc).__name__}: {exc}", traceback.format_exc())
+            reply = Reply(
+                "bug", message=f"{type(exc).__name__}: {exc}", trace=traceback.format_exc()
+            )
         del content
         try:
             conn.send(reply)
@@ -153,7 +166,7 @@ class _Worker:
         # Wait for the worker's imports (a second or two), so that they never count against a
         # document's time limit.
         try:
-            ready = self.conn.poll(_START_SECONDS) and self.conn.recv() == ("ready",)
+            ready = self.conn.poll(_START_SECONDS) and self.conn.recv() == Reply("ready")
         except (EOFError, OSError):
             ready = False
         if not ready:
@@ -178,7 +191,7 @@ class _Worker:
             self.kill()
         self.conn.close()
 
-    async def call(self, job: _Job) -> tuple[Any, ...]:
+    async def call(self, job: _Job) -> Reply:
         """Sends the document and waits for the reply, on a thread: a pipe write of a large
         document blocks until the worker reads it, and that must never stall the event loop.
         Killing the worker ends the wait (EOFError)."""
@@ -186,9 +199,9 @@ class _Worker:
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self.pipes, self._roundtrip, job)
 
-    def _roundtrip(self, job: _Job) -> tuple[Any, ...]:
+    def _roundtrip(self, job: _Job) -> Reply:
         self.conn.send((job.content, job.filename, job.options))
-        reply: tuple[Any, ...] = self.conn.recv()
+        reply: Reply = self.conn.recv()
         return reply
 
 
@@ -347,13 +360,12 @@ class WorkerPool:
             )
             return
         self._seconds = 0.8 * self._seconds + 0.2 * (time.monotonic() - started)
-        kind = reply[0]
-        if kind == "ok":
-            self._settle(job, result=service_pb2.Extraction.FromString(reply[1]))
-        elif kind == "error":
-            self._settle(job, error=GovreportError(Reason(reply[1]), reply[2]))
+        if reply.kind == "ok":
+            self._settle(job, result=service_pb2.Extraction.FromString(reply.extraction))
+        elif reply.kind == "error":
+            self._settle(job, error=GovreportError(reply.reason, reply.message))
         else:
-            self._settle(job, error=WorkerBug(reply[1], reply[2]))
+            self._settle(job, error=WorkerBug(reply.message, reply.trace))
 
     @staticmethod
     def _settle(

@@ -1,0 +1,177 @@
+"""``govreport extract``: documents one by one to stdout, or many to tables with ``--out``."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from govreport import batch, export, progress, render
+from govreport import convert as convert_module
+from govreport import validation as validation_module
+from govreport.cli.common import (
+    EXIT_FINDINGS,
+    EXIT_OK,
+    EXIT_UNREADABLE,
+    PROG,
+    connect,
+    has_errors,
+    internal,
+    load_settings,
+    report,
+    server_option,
+    write,
+)
+from govreport.client import Client, read_document
+from govreport.convert import ConvertOptions
+from govreport.errors import GovreportError, Reason
+from govreport.settings import Settings
+from govreport.v1 import report_pb2, service_pb2, validation_pb2
+
+
+def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    extract = commands.add_parser("extract", help="extract and validate documents")
+    extract.add_argument("files", nargs="+", metavar="FILE_OR_DIR")
+    server_option(
+        extract,
+        "use this server instead of extracting in-process; with --out, several "
+        "(HOST:PORT,HOST:PORT) share the documents",
+    )
+    extract.add_argument("--format", choices=render.FORMATS, default="table")
+    extract.add_argument(
+        "--out",
+        metavar="RESULTS.{csv,jsonl,xlsx}",
+        help="write one row per document (and .cells/.findings tables) instead of printing; "
+        "documents run in parallel and a failed one gets an error row",
+    )
+    extract.add_argument(
+        "--workers", type=int, default=0, metavar="N", help="with --out: processes (the CPUs)"
+    )
+    extract.add_argument(
+        "--progress",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="with --out: a progress bar on stderr (default: when stderr is a terminal)",
+    )
+    extract.add_argument(
+        "--filed-year", type=int, default=0, metavar="N", help="the year filed under (rule R9)"
+    )
+    extract.set_defaults(func=run)
+
+
+def extract_one(
+    path: str, args: argparse.Namespace, settings: Settings, client: Client | None
+) -> service_pb2.Extraction:
+    """One file, in-process (with the settings' limits) or on the server."""
+    if client is not None:
+        return client.extract(path, os.path.basename(path), filed_year=args.filed_year)
+    content, name = read_document(path)
+    options = ConvertOptions.from_settings(settings, filed_year=args.filed_year)
+    try:
+        return convert_module.convert(content, name, options)
+    except GovreportError:
+        raise
+    except Exception as exc:  # reported as INTERNAL, exit 2
+        raise internal(exc, args.verbose) from exc
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        settings = load_settings()
+    except GovreportError as err:
+        return report("extract", err)
+    args.files = batch.expand(args.files)
+    if not args.files:
+        return report(
+            "extract",
+            GovreportError(Reason.NO_DOCUMENTS, "no documents found in the given folders"),
+        )
+    if args.out:
+        return run_many(args, settings)
+    several = len(args.files) > 1
+    client = connect(args.server.split(",")[0], settings, args) if args.server else None
+    worst = EXIT_OK
+    printed = 0
+    try:
+        for path in args.files:
+            try:
+                extraction = extract_one(path, args, settings, client)
+            except GovreportError as err:
+                worst = max(worst, report(path, err))
+                continue
+            if has_errors(extraction.validation):
+                worst = max(worst, EXIT_FINDINGS)
+            if args.format == "json":
+                write(render.to_json(extraction, indent=None if several else 2))
+            elif args.format == "cells":
+                csv_text = render.to_cells([extraction], with_file=several)
+                write(csv_text if printed == 0 else csv_text.split("\n", 1)[1])
+            else:
+                write(("\n" + "=" * 72 + "\n" if printed else "") + render.to_table(extraction))
+            printed += 1
+    finally:
+        if client is not None:
+            client.close()
+    return worst
+
+
+def run_many(args: argparse.Namespace, settings: Settings) -> int:
+    """``extract --out``: every document in parallel, one outcome each, written as tables."""
+    out = Path(args.out)
+    if out.suffix.lower() not in export.FORMATS:
+        message = f"--out must end in {', '.join(export.FORMATS)}"
+        return report("extract", GovreportError(Reason.INVALID_ARGUMENT, message))
+    addresses = [a.strip() for a in (args.server or "").split(",") if a.strip()]
+    clients = [connect(a, settings, args) for a in addresses]
+    outcomes: list[batch.Outcome] = []
+    try:
+        with progress.Bar(len(args.files), enabled=args.progress) as bar:
+            if clients:
+                stream = batch.run_remote(args.files, clients, args.timeout, args.filed_year)
+            else:
+                workers = args.workers or settings.worker_count
+                stream = batch.run_local(args.files, workers, settings, args.filed_year)
+            for outcome in stream:
+                outcomes.append(outcome)
+                bar.advance(ok=outcome.ok)
+                if outcome.error is not None:
+                    report(outcome.path, outcome.error)
+        if clients:
+            pairs = batch.check_across_years(outcomes, _remote_validate(clients[0], args.timeout))
+        else:
+            pairs = batch.check_across_years(
+                outcomes, lambda report, previous: validation_module.validate(report, previous)
+            )
+    except GovreportError as err:
+        return report("extract", err)
+    finally:
+        for client in clients:
+            client.close()
+    written = export.write(outcomes, out)
+    failed = sum(1 for o in outcomes if not o.ok)
+    print(
+        f"{PROG}: {len(outcomes)} documents, {failed} failed, {pairs} year-to-year pairs "
+        f"checked; wrote {', '.join(str(p) for p in written)}",
+        file=sys.stderr,
+    )
+    if failed:
+        return EXIT_UNREADABLE
+    errors = any(
+        o.extraction is not None
+        and (
+            has_errors(o.extraction.validation)
+            or any(f.severity == validation_pb2.SEVERITY_ERROR for f in o.cross_year)
+        )
+        for o in outcomes
+    )
+    return EXIT_FINDINGS if errors else EXIT_OK
+
+
+def _remote_validate(client: Client, timeout: float) -> batch.Validate:
+    def validate(
+        report: report_pb2.AnnualReport, previous: report_pb2.AnnualReport
+    ) -> validation_pb2.ValidationReport:
+        return client.validate(report, previous, timeout=timeout)
+
+    return validate

@@ -1,0 +1,310 @@
+"""The Python client of a govreport server, and extraction in-process, as a library.
+
+    import govreport
+    with govreport.Client("localhost:50051") as client:
+        extraction = client.extract("report.pdf")       # a path, or bytes and a filename
+        for item, result in client.batch(["a.pdf", "b.docx"]):
+            ...                                          # an Extraction, or a GovreportError
+    extraction = govreport.extract("report.pdf")        # no server: in this process
+
+Every failure is a ``GovreportError`` (errors.py): the ErrorInfo reason the
+server sent (or the status code's name when it sent none), its message, the
+ErrorInfo metadata as ``details``, and the RetryInfo delay as
+``retry_after``. Tokens and TLS are the server's settings (tokens, mutual
+TLS); the command line, the batch runner and the review page all use this.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import grpc
+from google.rpc import error_details_pb2
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+from grpc_status import rpc_status
+
+from govreport.convert import ConvertOptions, convert
+from govreport.errors import GovreportError, Reason
+from govreport.settings import MiB, Settings
+from govreport.v1 import report_pb2, service_pb2, service_pb2_grpc, template_pb2, validation_pb2
+
+# Documents above this go through ExtractUpload, in chunks, rather than one Extract message.
+UPLOAD_THRESHOLD = 4 * MiB
+
+Document = str | Path | bytes
+
+
+@dataclass(frozen=True, slots=True)
+class Credentials:
+    """How to reach a secured server: a bearer token, TLS roots, a client certificate."""
+
+    token: str = ""
+    tls_ca: bytes | None = None  # PEM; TLS when set
+    tls_cert: bytes | None = None  # PEM client certificate (mutual TLS)
+    tls_key: bytes | None = None
+
+
+def error_of(err: grpc.RpcError) -> GovreportError:
+    """A gRPC error as a GovreportError: ErrorInfo's reason and metadata, RetryInfo's delay."""
+    call = err if isinstance(err, grpc.Call) else None
+    code: grpc.StatusCode | None = call.code() if call is not None else None
+    message = (call.details() if call is not None else "") or str(err)
+    reason = code.name if code is not None else "RPC_ERROR"
+    details: dict[str, str] = {}
+    retry_after: float | None = None
+    try:
+        status = rpc_status.from_call(call) if call is not None else None
+    except ValueError:
+        status = None
+    if status is not None:
+        for detail in status.details:
+            info = error_details_pb2.ErrorInfo()
+            retry = error_details_pb2.RetryInfo()
+            if detail.Is(info.DESCRIPTOR) and detail.Unpack(info):
+                reason = info.reason
+                details.update(info.metadata)
+            elif detail.Is(retry.DESCRIPTOR) and detail.Unpack(retry):
+                retry_after = retry.retry_delay.ToTimedelta().total_seconds()
+    return GovreportError(reason, message, details=details, retry_after=retry_after)
+
+
+def read_document(document: Document, filename: str = "") -> tuple[bytes, str]:
+    """The bytes and the file name of a path, or of bytes given with their name."""
+    if isinstance(document, bytes):
+        return document, filename
+    path = Path(document)
+    try:
+        return path.read_bytes(), filename or path.name
+    except FileNotFoundError as exc:
+        raise GovreportError(Reason.NOT_FOUND, "no such file") from exc
+    except OSError as exc:
+        raise GovreportError(Reason.UNREADABLE, exc.strerror or str(exc)) from exc
+
+
+def extract(
+    document: Document,
+    filename: str = "",
+    *,
+    filed_year: int = 0,
+    settings: Settings | None = None,
+) -> service_pb2.Extraction:
+    """Extracts and validates one document in this process, with the settings' limits."""
+    content, name = read_document(document, filename)
+    options = ConvertOptions.from_settings(settings or Settings.from_env(), filed_year=filed_year)
+    return convert(content, name, options)
+
+
+class Client:
+    """A connection to one govreport server (or several replicas behind one dns:/// name)."""
+
+    def __init__(
+        self,
+        target: str,
+        *,
+        credentials: Credentials | None = None,
+        timeout: float = 300.0,
+        max_message_bytes: int = 64 * MiB,
+        upload_chunk_bytes: int = MiB,
+    ) -> None:
+        self.target = target
+        self.timeout = timeout
+        self.upload_chunk_bytes = upload_chunk_bytes
+        self.credentials = credentials or Credentials()
+        options: list[tuple[str, Any]] = [
+            ("grpc.max_receive_message_length", max_message_bytes),
+            ("grpc.max_send_message_length", max_message_bytes),
+            # A dns:/// name of several replicas (a headless Service): calls go to all of them.
+            ("grpc.lb_policy_name", "round_robin"),
+        ]
+        creds = self.credentials
+        if creds.tls_ca is not None or creds.tls_cert is not None:
+            tls = grpc.ssl_channel_credentials(creds.tls_ca, creds.tls_key, creds.tls_cert)
+            self.channel = grpc.secure_channel(target, tls, options=options)
+        else:
+            self.channel = grpc.insecure_channel(target, options=options)
+        self.stub = service_pb2_grpc.ReportExtractorStub(self.channel)
+
+    @classmethod
+    def from_settings(cls, target: str, settings: Settings, **kwargs: Any) -> Client:
+        return cls(
+            target,
+            max_message_bytes=settings.max_message_bytes,
+            upload_chunk_bytes=settings.upload_chunk_bytes,
+            **kwargs,
+        )
+
+    def close(self) -> None:
+        self.channel.close()
+
+    def __enter__(self) -> Client:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    def _metadata(self) -> tuple[tuple[str, str | bytes], ...]:
+        token = self.credentials.token
+        return (("authorization", f"Bearer {token}"),) if token else ()
+
+    def _timeout(self, timeout: float | None) -> float:
+        return self.timeout if timeout is None else timeout
+
+    # ------------------------------------------------------------ the RPCs
+
+    def extract(
+        self,
+        document: Document,
+        filename: str = "",
+        *,
+        options: service_pb2.ExtractOptions | None = None,
+        filed_year: int = 0,
+        timeout: float | None = None,
+    ) -> service_pb2.Extraction:
+        """One document, sent whole or (over UPLOAD_THRESHOLD) in chunks."""
+        content, name = read_document(document, filename)
+        options = options or service_pb2.ExtractOptions(filed_year=filed_year)
+        if len(content) > UPLOAD_THRESHOLD:
+            return self.upload(content, name, options=options, timeout=timeout)
+        request = service_pb2.ExtractRequest(content=content, filename=name, options=options)
+        try:
+            response = self.stub.Extract(
+                request, timeout=self._timeout(timeout), metadata=self._metadata()
+            )
+        except grpc.RpcError as err:
+            raise error_of(err) from err
+        return response.extraction
+
+    def upload(
+        self,
+        content: bytes,
+        filename: str,
+        *,
+        options: service_pb2.ExtractOptions | None = None,
+        timeout: float | None = None,
+    ) -> service_pb2.Extraction:
+        """One document over ExtractUpload: the header (its size declared), then the chunks."""
+        requests = upload_requests(
+            content, filename, options or service_pb2.ExtractOptions(), self.upload_chunk_bytes
+        )
+        try:
+            response = self.stub.ExtractUpload(
+                requests, timeout=self._timeout(timeout), metadata=self._metadata()
+            )
+        except grpc.RpcError as err:
+            raise error_of(err) from err
+        return response.extraction
+
+    def batch(
+        self,
+        documents: Sequence[Document],
+        *,
+        options: service_pb2.ExtractOptions | None = None,
+        timeout: float | None = None,
+    ) -> Iterator[tuple[int, service_pb2.Extraction | GovreportError]]:
+        """Many documents over one ExtractBatch stream: (index, extraction or error) as each
+        comes back. A document that cannot be read, or that the stream's end left unanswered,
+        gets its error too; the others go on."""
+        options = options or service_pb2.ExtractOptions()
+        answered: set[int] = set()
+        local: list[tuple[int, GovreportError]] = []
+
+        def requests() -> Iterator[service_pb2.ExtractBatchRequest]:
+            for index, document in enumerate(documents):
+                try:
+                    content, name = read_document(document)
+                except GovreportError as err:
+                    local.append((index, err))
+                    continue
+                yield service_pb2.ExtractBatchRequest(
+                    id=str(index), content=content, filename=name, options=options
+                )
+
+        try:
+            for response in self.stub.ExtractBatch(
+                requests(), timeout=self._timeout(timeout), metadata=self._metadata()
+            ):
+                while local:  # unreadable files: said as soon as the stream moves on
+                    index, unread = local.pop(0)
+                    answered.add(index)
+                    yield index, unread
+                index = int(response.id)
+                answered.add(index)
+                if response.HasField("extraction"):
+                    yield index, response.extraction
+                else:
+                    yield index, GovreportError(response.error.reason, response.error.message)
+        except grpc.RpcError as err:
+            # Sent and unanswered, or never sent because the stream broke first: this error.
+            failure = error_of(err)
+            unread_indexes = {i for i, _ in local}
+            for index in range(len(documents)):
+                if index not in answered and index not in unread_indexes:
+                    answered.add(index)
+                    yield index, failure
+        for index, unread in local:
+            if index not in answered:
+                yield index, unread
+
+    def validate(
+        self,
+        report: report_pb2.AnnualReport,
+        previous: report_pb2.AnnualReport | None = None,
+        *,
+        filed_year: int = 0,
+        timeout: float | None = None,
+    ) -> validation_pb2.ValidationReport:
+        request = service_pb2.ValidateRequest(report=report, filed_year=filed_year)
+        if previous is not None:
+            request.previous_year_report.CopyFrom(previous)
+        try:
+            response = self.stub.Validate(
+                request, timeout=self._timeout(timeout), metadata=self._metadata()
+            )
+        except grpc.RpcError as err:
+            raise error_of(err) from err
+        return response.validation
+
+    def template(
+        self, proto_version: int = 0, *, timeout: float | None = None
+    ) -> template_pb2.TemplateDefinition:
+        request = service_pb2.GetTemplateRequest(version=proto_version)  # type: ignore[arg-type]
+        try:
+            response = self.stub.GetTemplate(
+                request, timeout=self._timeout(timeout), metadata=self._metadata()
+            )
+        except grpc.RpcError as err:
+            raise error_of(err) from err
+        return response.template
+
+    def health(self, service: str = "", *, wait: float = 0.0, timeout: float = 5.0) -> int:
+        """The serving status (a HealthCheckResponse.ServingStatus); connection failures are
+        retried for ``wait`` seconds."""
+        stub = health_pb2_grpc.HealthStub(self.channel)
+        deadline = time.monotonic() + wait
+        while True:
+            try:
+                response = stub.Check(
+                    health_pb2.HealthCheckRequest(service=service), timeout=timeout
+                )
+                status: int = response.status
+                if status == health_pb2.HealthCheckResponse.SERVING or time.monotonic() > deadline:
+                    return status
+            except grpc.RpcError as err:
+                if time.monotonic() > deadline:
+                    raise error_of(err) from err
+            time.sleep(0.1)
+
+
+def upload_requests(
+    content: bytes, filename: str, options: service_pb2.ExtractOptions, chunk_bytes: int
+) -> Iterator[service_pb2.ExtractUploadRequest]:
+    """An ExtractUpload stream: the header, then the bytes in chunks."""
+    yield service_pb2.ExtractUploadRequest(
+        header=service_pb2.UploadHeader(filename=filename, options=options, size_bytes=len(content))
+    )
+    for start in range(0, len(content), chunk_bytes):
+        yield service_pb2.ExtractUploadRequest(chunk=content[start : start + chunk_bytes])
