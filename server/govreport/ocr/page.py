@@ -27,22 +27,26 @@ from govreport.ocr.grid import Grid, find_tables
 from govreport.ocr.preprocess import Image, Prepared, prepare
 from govreport.ocr.recognize import (
     Read,
-    Word,
-    join_lines,
-    join_words,
     orientation,
     read_figure,
     read_page,
     read_stacked,
+    tesseract_lines,
 )
 from govreport.ocr.vocabulary import is_prefix, snap
-from govreport.readers.text import PAGE_NUMBER
+from govreport.readers.layout import (
+    PAGE_NUMBER,
+    SlotGrid,
+    Word,
+    after_latin,
+    bounds,
+    join_lines,
+    paragraphs,
+    word_height,
+)
 
 _T = TypeVar("_T")
 _NUMBER = re.compile(r"^(?:[+-]?\d+(?:\.\d+)?|/|-)$")
-_HEADING = re.compile(
-    r"^\s*(?:[一二三四五六七八九十]+\s*[、.．]|[（(]\s*[一二三四五六七八九十]+\s*[)）]|第[一二三四五六]部分|表[一二三四五六])"
-)
 # A number read outside this shape is never trusted above this confidence.
 _ODD_NUMBER_CONFIDENCE = 0.3
 _CUT_GLYPH_CONFIDENCE = 0.3
@@ -208,7 +212,7 @@ def _tables(prepared: Prepared, grids: list[Grid], clean: Image, page: int) -> l
                 results[(crop.grid, crop.cell)] = (value, _number_confidence(value, read))
     tables: list[Table] = []
     for g, grid in enumerate(grids):
-        slots: list[list[TextCell | None]] = [[None] * grid.n_cols for _ in range(grid.n_rows)]
+        slots = SlotGrid(max_columns=grid.n_cols)
         for c, cell in enumerate(grid.cells):
             value, confidence = results.get((g, c), ("", 1.0))
             box = prepared.source_box(cell.x0, cell.y0, cell.x1, cell.y1)
@@ -216,20 +220,8 @@ def _tables(prepared: Prepared, grids: list[Grid], clean: Image, page: int) -> l
             text_cell = TextCell(
                 value, Location(page=page, box=box, locator=locator), confidence, cell.row, cell.col
             )
-            for r in range(cell.row, cell.row + cell.row_span):
-                for k in range(cell.col, cell.col + cell.col_span):
-                    if slots[r][k] is None:
-                        slots[r][k] = text_cell
-        rows: list[list[TextCell]] = []
-        for r, row in enumerate(slots):
-            rows.append(
-                [
-                    slot
-                    if slot is not None
-                    else TextCell("", Location(page=page), 0.0, r, k, exists=False)
-                    for k, slot in enumerate(row)
-                ]
-            )
+            slots.place(text_cell, cell.row, cell.col, cell.col_span, cell.row_span)
+        rows = slots.rows(grid.n_rows, lambda _r, _c: Location(page=page), grid.n_cols)
         box = prepared.source_box(grid.x0, grid.y0, grid.x1, grid.y1)
         tables.append(Table(rows, grid=True, location=Location(page=page, box=box)))
     return tables
@@ -237,41 +229,17 @@ def _tables(prepared: Prepared, grids: list[Grid], clean: Image, page: int) -> l
 
 def _paragraphs(prepared: Prepared, words: list[Word], page: int) -> list[tuple[float, Paragraph]]:
     """Tesseract's lines joined into paragraphs where one runs on into the next."""
-    lines: dict[tuple[int, int, int], list[Word]] = {}
-    for w in words:
-        lines.setdefault(w.line, []).append(w)
-    ordered = sorted(
-        (sorted(ws, key=lambda w: w.x0) for ws in lines.values()),
-        key=lambda ws: min(w.y0 for w in ws),
-    )
-    if not ordered:
+    lines = sorted(tesseract_lines(words), key=lambda line: line.top)
+    if not lines:
         return []
-    right = max(w.x1 for ws in ordered for w in ws)
-    left = min(w.x0 for ws in ordered for w in ws)
-    groups: list[list[list[Word]]] = []
-    for line in ordered:
-        text = join_words(line)
-        if PAGE_NUMBER.match(normalize(text)):
-            continue
-        size = max(1, max(w.y1 - w.y0 for w in line))
-        if groups:
-            prev = groups[-1][-1]
-            continues = (
-                max(w.x1 for w in prev) >= right - 2 * size
-                and min(w.x0 for w in line) <= left + 3 * size
-                and not _HEADING.match(text)
-                and min(w.y0 for w in line) - max(w.y1 for w in prev) < 1.5 * size
-            )
-            if continues:
-                groups[-1].append(line)
-                continue
-        groups.append([line])
+    right = max(line.x1 for line in lines)
+    left = min(line.x0 for line in lines)
+    lines = [line for line in lines if not PAGE_NUMBER.match(normalize(line.text))]
     out: list[tuple[float, Paragraph]] = []
-    for group in groups:
-        flat = [w for line in group for w in line]
-        text = normalize(join_lines([join_words(line) for line in group]))
-        x0, y0 = min(w.x0 for w in flat), min(w.y0 for w in flat)
-        x1, y1 = max(w.x1 for w in flat), max(w.y1 for w in flat)
+    for group in paragraphs(lines, left, right, word_height):
+        flat = [w for line in group for w in line.words]
+        text = normalize(join_lines((line.text for line in group), after_latin))
+        x0, y0, x1, y1 = bounds(flat)
         box = prepared.source_box(x0, y0, x1, y1)
         confidence = sum(w.confidence for w in flat) / len(flat)
         out.append((y0, Paragraph(text, Location(page=page, box=box), confidence)))

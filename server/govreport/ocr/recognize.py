@@ -23,6 +23,7 @@ import numpy as np
 import pytesseract
 
 from govreport.ocr.preprocess import Image
+from govreport.readers.layout import Line, Word, after_latin, join_lines
 
 os.environ.setdefault("OMP_THREAD_LIMIT", "1")
 
@@ -35,17 +36,6 @@ PAGE_CONFIG = "--psm 4"
 
 
 @dataclass(slots=True)
-class Word:
-    text: str
-    x0: int
-    y0: int
-    x1: int
-    y1: int
-    confidence: float  # 0..1
-    line: tuple[int, int, int] = (0, 0, 0)  # Tesseract's block, paragraph, line
-
-
-@dataclass(slots=True)
 class Read:
     """What Tesseract made of one crop: its words in reading order."""
 
@@ -55,33 +45,21 @@ class Read:
     def confidence(self) -> float:
         return min((w.confidence for w in self.words), default=0.0)
 
-    def lines(self) -> list[list[Word]]:
-        out: dict[tuple[int, int, int], list[Word]] = {}
-        for w in self.words:
-            out.setdefault(w.line, []).append(w)
-        return [sorted(ws, key=lambda w: w.x0) for _, ws in sorted(out.items())]
+    def lines(self) -> list[Line]:
+        """Its lines in Tesseract's order."""
+        return sorted(tesseract_lines(self.words), key=lambda line: line.words[0].line)
 
     def text(self) -> str:
-        return join_lines([join_words(line) for line in self.lines()])
+        return join_lines((line.text for line in self.lines()), after_latin)
 
 
-def join_words(words: list[Word]) -> str:
-    """Words of a line; a space only between two Latin letters or digits (Chinese needs none)."""
-    out = ""
+def tesseract_lines(words: list[Word]) -> list[Line]:
+    """The words grouped into the lines Tesseract's page layout found, in the order it first
+    reports them, each left to right."""
+    out: dict[tuple[int, int, int], list[Word]] = {}
     for w in words:
-        if out and out[-1].isascii() and out[-1].isalnum() and w.text[:1].isascii():
-            out += " "
-        out += w.text
-    return out
-
-
-def join_lines(lines: list[str]) -> str:
-    out = ""
-    for text in lines:
-        if out and text and out[-1].isascii() and out[-1].isalnum() and text[0].isascii():
-            out += " "
-        out += text
-    return out
+        out.setdefault(w.line, []).append(w)
+    return [Line(sorted(ws, key=lambda w: w.x0), after_latin) for ws in out.values()]
 
 
 def _data(image: Image, lang: str, config: str) -> list[Word]:
@@ -201,7 +179,7 @@ def read_stacked(crops: list[Image], numeric: bool, dpi: int) -> list[Read]:
     reads = [Read() for _ in crops]
     starts = [s for s, _ in spans]
     for word in words:
-        cy = (word.y0 + word.y1) / 2
+        cy = word.cy
         index = int(np.searchsorted(starts, cy, side="right")) - 1
         if 0 <= index < len(spans) and spans[index][0] - gap / 2 <= cy <= spans[index][1] + gap / 2:
             word.line = (index, 0, 0)

@@ -27,7 +27,8 @@ from govreport.errors import GovreportError, Reason
 from govreport.ir import Block, Document, Location, Paragraph, SourceFormat, Table, TextCell
 from govreport.limits import Limits
 from govreport.readers import html as html_reader
-from govreport.readers._common import Grid, clean, join_lines
+from govreport.readers._common import clean, in_row
+from govreport.readers.layout import SlotGrid, join_lines, unless_solid
 
 _W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 _MC = "http://schemas.openxmlformats.org/markup-compatibility/2006"
@@ -178,7 +179,7 @@ def _prefix(block: Block, prefix: str) -> None:
 
 
 def _grid_table(tbl: Element, locator: str, numbering: _Numbering) -> Table | None:
-    grid = Grid()
+    grid = SlotGrid()
     trs = list(_children(tbl, "tr"))
     for r, tr in enumerate(trs):
         c = _int(_val(tr.find(f"{_q('trPr')}/{_q('gridBefore')}"), "0"), 0)
@@ -189,14 +190,14 @@ def _grid_table(tbl: Element, locator: str, numbering: _Numbering) -> Table | No
             if merged is not None:
                 grid.place(merged, r, c, span)
             else:
-                text = join_lines(numbering.cell_lines(tc))
+                text = join_lines(numbering.cell_lines(tc), unless_solid)
                 cell = TextCell(
                     text, Location(locator=f"{locator}/row[{r + 1}]/cell[{index}]"), row=r, col=c
                 )
                 grid.place(cell, r, c, span)
             c += span
     width = len(tbl.findall(f"{_q('tblGrid')}/{_q('gridCol')}"))
-    rows = grid.rows(len(trs), locator, width)
+    rows = grid.rows(len(trs), in_row(locator), width)
     if not rows or len(rows[0]) < 2 or not any(cell.text for row in rows for cell in row):
         return None
     return Table(rows, grid=True, location=Location(locator=locator))
@@ -206,7 +207,7 @@ def _prop(props: Element | None, name: str) -> Element | None:
     return None if props is None else props.find(_q(name))
 
 
-def _continued(grid: Grid, props: Element | None, r: int, c: int) -> TextCell | None:
+def _continued(grid: SlotGrid, props: Element | None, r: int, c: int) -> TextCell | None:
     """The cell a vMerge/hMerge continuation belongs to, or None for a cell of its own."""
     vmerge = _prop(props, "vMerge")
     if vmerge is not None and _val(vmerge, "continue") == "continue":
@@ -420,7 +421,7 @@ class _Numbering:
         lines = [clean(line) for line in "".join(pieces).split("\n")]
         lines = [line for line in lines if line]
         if label and lines:
-            lines[0] = join_lines([clean(label), lines[0]])
+            lines[0] = join_lines([clean(label), lines[0]], unless_solid)
         return lines
 
     def cell_lines(self, tc: Element) -> list[str]:

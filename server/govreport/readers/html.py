@@ -20,7 +20,8 @@ import lxml.html
 from govreport.errors import GovreportError, Reason
 from govreport.ir import Block, Document, Location, Paragraph, SourceFormat, Table, TextCell
 from govreport.limits import Limits
-from govreport.readers._common import Grid, clean, join_lines
+from govreport.readers._common import clean, in_row
+from govreport.readers.layout import SlotGrid, join_lines, unless_solid
 
 # Elements whose content is never report text.
 _SKIP = frozenset(
@@ -283,7 +284,7 @@ class _Reader:
 def _grid_table(el: lxml.html.HtmlElement, locator: str) -> Table | None:
     """The table as a grid, or None when it is no data table (one column, or no text)."""
     trs = [tr for tr in el.xpath("./tr | ./thead/tr | ./tbody/tr | ./tfoot/tr") if not _hidden(tr)]
-    grid = Grid()
+    grid = SlotGrid()
     for r, tr in enumerate(trs):
         c = 0
         tds = [td for td in tr if _tag(td) in ("td", "th") and not _hidden(td)]
@@ -300,7 +301,7 @@ def _grid_table(el: lxml.html.HtmlElement, locator: str) -> Table | None:
             )
             grid.place(cell, r, c, colspan or 1, rowspan)
             c += colspan or 1
-    rows = grid.rows(len(trs), locator)
+    rows = grid.rows(len(trs), in_row(locator))
     if not rows or len(rows[0]) < 2 or not any(cell.text for row in rows for cell in row):
         return None
     return Table(rows, grid=True, location=Location(line=el.sourceline or 0, locator=locator))
@@ -336,7 +337,7 @@ def _cell_text(td: lxml.html.HtmlElement) -> str:
 
     walk(td)
     lines.brk()
-    return join_lines(text for text, _ in lines.done)
+    return join_lines((text for text, _ in lines.done), unless_solid)
 
 
 # ---------------------------------------------------------------- hints

@@ -46,9 +46,23 @@ from govreport.ir import (
 )
 from govreport.limits import Limits
 from govreport.normalize import HEADING_MARK, normalize
+from govreport.readers.layout import (
+    PAGE_NUMBER,
+    Line,
+    SlotGrid,
+    Word,
+    between_ascii,
+    between_latin,
+    bounds,
+    join_lines,
+    join_words,
+    line_height,
+    lines_of,
+    paragraphs,
+    split_cells,
+)
 from govreport.readers.pdf_rulings import closing_rules, visible
 from govreport.readers.pdf_scan import read_scanned_pages
-from govreport.readers.text import PAGE_NUMBER
 
 # Lines closer than this (points) are one line; ruling lines closer than this are one edge.
 _LINE_TOLERANCE = 3.0
@@ -60,48 +74,6 @@ _TABLE_SETTINGS = {
 }
 _CID = re.compile(r"\(cid:\d+\)")
 _MEANINGFUL = re.compile(r"[0-9A-Za-z\u4e00-\u9fff]")
-
-
-@dataclass(slots=True)
-class _Word:
-    text: str
-    x0: float
-    top: float
-    x1: float
-    bottom: float
-
-    @property
-    def cx(self) -> float:
-        return (self.x0 + self.x1) / 2
-
-    @property
-    def cy(self) -> float:
-        return (self.top + self.bottom) / 2
-
-
-@dataclass(slots=True)
-class _Line:
-    words: list[_Word]
-
-    @property
-    def top(self) -> float:
-        return min(w.top for w in self.words)
-
-    @property
-    def x0(self) -> float:
-        return min(w.x0 for w in self.words)
-
-    @property
-    def x1(self) -> float:
-        return max(w.x1 for w in self.words)
-
-    @property
-    def bottom(self) -> float:
-        return max(w.bottom for w in self.words)
-
-    @property
-    def text(self) -> str:
-        return _join_words(self.words)
 
 
 _PASSWORD_ERRORS = (PDFPasswordIncorrect, PDFEncryptionError)
@@ -267,7 +239,7 @@ class _PageText:
     number: int
     size: tuple[int, int]
     tables: list[tuple[float, Block]]
-    lines: list[_Line]
+    lines: list[Line]
 
 
 def _read_page(page: Page) -> tuple[_PageText | None, str | None]:
@@ -277,7 +249,7 @@ def _read_page(page: Page) -> tuple[_PageText | None, str | None]:
     page = page.dedupe_chars(tolerance=1)  # text drawn twice to look bold
     number = page.page_number
     words = [
-        _Word(normalize(w["text"]), w["x0"], w["top"], w["x1"], w["bottom"])
+        Word(normalize(w["text"]), w["x0"], w["top"], w["x1"], w["bottom"])
         for w in page.extract_words(
             x_tolerance=1.5, y_tolerance=_LINE_TOLERANCE, keep_blank_chars=False
         )
@@ -294,7 +266,7 @@ def _read_page(page: Page) -> tuple[_PageText | None, str | None]:
             continue  # a box drawn around text: its words are read as lines
         rest = outside
         placed.append((found.bbox[1], table))
-    lines = _lines(rest)
+    lines = lines_of(rest, _LINE_TOLERANCE, between_ascii)
     lines = [ln for ln in lines if not PAGE_NUMBER.match(ln.text)]
     size = (round(float(page.width)), round(float(page.height)))
     return _PageText(number, size, placed, lines), None
@@ -309,7 +281,7 @@ def _margins(pages: list[_PageText]) -> dict[tuple[int, int], tuple[float, float
     """
     edges: dict[tuple[int, int], tuple[float, float]] = {}
     for page in pages:
-        text_lines = [ln for ln in page.lines if len(_gaps(ln)) == 1]
+        text_lines = [ln for ln in page.lines if len(split_cells(ln)) == 1]
         if not text_lines:
             continue
         left = min(ln.x0 for ln in text_lines)
@@ -335,24 +307,26 @@ def _runs_over(page: _PageText, following: _PageText, margins: tuple[float, floa
         return False
     if any(top < first.top for top, _ in following.tables):
         return False
-    size = max(last.bottom - last.top, 1.0)
+    size = line_height(last)
     return (
         last.x1 >= right - 2 * size
         and first.x0 <= left + size / 2
-        and len(_gaps(last)) == 1
-        and len(_gaps(first)) == 1
+        and len(split_cells(last)) == 1
+        and len(split_cells(first)) == 1
         and not HEADING_MARK.match(first.text)
     )
 
 
 def _joined(last: Paragraph, first: Paragraph) -> Paragraph:
-    return Paragraph("".join(_join_lines([last.text, first.text])), last.location, last.confidence)
+    return Paragraph(
+        join_lines([last.text, first.text], between_latin), last.location, last.confidence
+    )
 
 
-def _split_words(words: list[_Word], bbox: Sequence[float]) -> tuple[list[_Word], list[_Word]]:
+def _split_words(words: list[Word], bbox: Sequence[float]) -> tuple[list[Word], list[Word]]:
     x0, top, x1, bottom = bbox
-    inside: list[_Word] = []
-    outside: list[_Word] = []
+    inside: list[Word] = []
+    outside: list[Word] = []
     for w in words:
         (inside if x0 <= w.cx <= x1 and top <= w.cy <= bottom else outside).append(w)
     return inside, outside
@@ -366,12 +340,12 @@ def _boundaries(values: Iterable[float]) -> list[float]:
     return out
 
 
-def _index(bounds: list[float], v: float) -> int:
-    return min(range(len(bounds)), key=lambda i: abs(bounds[i] - v))
+def _index(edges: list[float], v: float) -> int:
+    return min(range(len(edges)), key=lambda i: abs(edges[i] - v))
 
 
 def _grid(
-    cells: list[tuple[float, float, float, float]], words: list[_Word], page: int
+    cells: list[tuple[float, float, float, float]], words: list[Word], page: int
 ) -> Table | None:
     """The table's cells as a grid: a merged cell is one TextCell in every slot it covers."""
     if not cells:
@@ -381,8 +355,8 @@ def _grid(
     n_rows, n_cols = len(ys) - 1, len(xs) - 1
     if n_rows < 1 or n_cols < 1:
         return None
-    slots: list[list[TextCell | None]] = [[None] * n_cols for _ in range(n_rows)]
-    members: dict[int, list[_Word]] = {}
+    grid = SlotGrid(max_columns=n_cols)
+    members: dict[int, list[Word]] = {}
     boxes: list[tuple[TextCell, tuple[float, float, float, float]]] = []
     for bbox in sorted(cells, key=lambda c: (c[1], c[0])):
         c0, c1 = _index(xs, bbox[0]), _index(xs, bbox[2])
@@ -395,10 +369,7 @@ def _grid(
         cell = TextCell("", location, 1.0, r0, c0)
         boxes.append((cell, bbox))
         members[id(cell)] = []
-        for r in range(r0, r1):
-            for c in range(c0, c1):
-                if slots[r][c] is None:
-                    slots[r][c] = cell
+        grid.place(cell, r0, c0, c1 - c0, r1 - r0)
     for w in words:
         for cell, (x0, top, x1, bottom) in boxes:
             if x0 <= w.cx <= x1 and top <= w.cy <= bottom:
@@ -406,17 +377,14 @@ def _grid(
                 break
     for cell, _ in boxes:
         cell.text = _cell_text(members[id(cell)])
-    rows: list[list[TextCell]] = []
-    for r, row in enumerate(slots):
-        filled: list[TextCell] = []
-        for c, slot in enumerate(row):
-            if slot is None:
-                box = Box(xs[c], ys[r], xs[c + 1], ys[r + 1])
-                slot = TextCell("", Location(page=page, box=box), 0.0, r, c, exists=False)
-            filled.append(slot)
-        rows.append(filled)
+
+    def absent(r: int, c: int) -> Location:
+        return Location(page=page, box=Box(xs[c], ys[r], xs[c + 1], ys[r + 1]))
+
     return Table(
-        rows, grid=True, location=Location(page=page, box=Box(xs[0], ys[0], xs[-1], ys[-1]))
+        grid.rows(n_rows, absent, n_cols),
+        grid=True,
+        location=Location(page=page, box=Box(xs[0], ys[0], xs[-1], ys[-1])),
     )
 
 
@@ -425,85 +393,14 @@ def _is_frame(table: Table) -> bool:
     return all(len({id(c) for c in row if c.exists}) <= 1 for row in table.rows)
 
 
-def _cell_text(words: list[_Word]) -> str:
+def _cell_text(words: list[Word]) -> str:
     """A cell's words in reading order; a label wrapped in a narrow column joins without spaces."""
-    return "".join(_join_lines([ln.text for ln in _lines(words)]))
-
-
-def _join_lines(texts: list[str]) -> list[str]:
-    out: list[str] = []
-    for text in texts:
-        if (
-            out
-            and out[-1]
-            and text
-            and out[-1][-1].isascii()
-            and out[-1][-1].isalnum()
-            and text[0].isascii()
-            and text[0].isalnum()
-        ):
-            out.append(" ")
-        out.append(text)
-    return out
-
-
-def _join_words(words: list[_Word]) -> str:
-    out = ""
-    for w in sorted(words, key=lambda w: w.x0):
-        if out and (out[-1].isascii() and w.text[0].isascii()):
-            out += " "
-        out += w.text
-    return out
-
-
-def _lines(words: list[_Word]) -> list[_Line]:
-    lines: list[_Line] = []
-    for w in sorted(words, key=lambda w: (w.top, w.x0)):
-        for line in lines[-3:]:
-            if abs(line.words[0].cy - w.cy) <= _LINE_TOLERANCE:
-                line.words.append(w)
-                break
-        else:
-            lines.append(_Line([w]))
-    for line in lines:
-        line.words.sort(key=lambda w: w.x0)
-    return lines
-
-
-def _gaps(line: _Line) -> list[list[_Word]]:
-    """The line's words grouped into cells at gaps wider than two characters.
-
-    Once a line shows such a gap it is a table row, and a gap of about one
-    character also parts two cells: inside a cell Chinese characters touch
-    and Latin words stand a space (a third of a character) apart, while a
-    label that fills its column stands only the cells' padding away from the
-    next one. Prose, which has no wide gap, is never cut at its narrow ones.
-    """
-    pairs = list(zip(line.words, line.words[1:], strict=False))
-    sizes = [max(prev.bottom - prev.top, 1.0) for prev, _ in pairs]
-    is_row = any(w.x0 - prev.x1 > 2 * size for (prev, w), size in zip(pairs, sizes, strict=True))
-    limit = 0.8 if is_row else 2.0
-    groups: list[list[_Word]] = [[line.words[0]]]
-    for (prev, w), size in zip(pairs, sizes, strict=True):
-        if w.x0 - prev.x1 > limit * size:
-            groups.append([w])
-        else:
-            groups[-1].append(w)
-    return groups
-
-
-def _box(words: Iterable[_Word]) -> Box:
-    ws = list(words)
-    return Box(
-        min(w.x0 for w in ws),
-        min(w.top for w in ws),
-        max(w.x1 for w in ws),
-        max(w.bottom for w in ws),
-    )
+    lines = lines_of(words, _LINE_TOLERANCE, between_ascii)
+    return join_lines((ln.text for ln in lines), between_latin)
 
 
 def _blocks_from_lines(
-    lines: list[_Line], page: int, margins: tuple[float, float] = (0.0, 0.0)
+    lines: list[Line], page: int, margins: tuple[float, float] = (0.0, 0.0)
 ) -> list[tuple[float, Block]]:
     """Paragraphs, and ragged table rows where a line's words stand apart in columns.
 
@@ -517,14 +414,14 @@ def _blocks_from_lines(
     if margins[1] > 0:
         left = min(left, margins[0])
     rows: list[list[TextCell]] = []
-    paragraph: list[_Line] = []
+    prose: list[Line] = []  # the lines since the last table row
 
-    def flush_paragraph() -> None:
-        if paragraph:
-            text = "".join(_join_lines([ln.text for ln in paragraph]))
-            box = _box(w for ln in paragraph for w in ln.words)
+    def flush_prose() -> None:
+        for group in paragraphs(prose, left, right):
+            text = join_lines((ln.text for ln in group), between_latin)
+            box = Box(*bounds(w for ln in group for w in ln.words))
             out.append((box.y0, Paragraph(text, Location(page=page, box=box))))
-            paragraph.clear()
+        prose.clear()
 
     def flush_rows() -> None:
         if rows:
@@ -534,29 +431,25 @@ def _blocks_from_lines(
             rows.clear()
 
     for line in lines:
-        groups = _gaps(line)
+        groups = split_cells(line)
         if len(groups) >= 2:
-            flush_paragraph()
+            flush_prose()
             r = len(rows)
             rows.append(
                 [
-                    TextCell(_join_words(g), Location(page=page, box=_box(g)), 1.0, r, c)
+                    TextCell(
+                        join_words(g, between_ascii),
+                        Location(page=page, box=Box(*bounds(g))),
+                        1.0,
+                        r,
+                        c,
+                    )
                     for c, g in enumerate(groups)
                 ]
             )
             continue
         flush_rows()
-        size = max(line.bottom - line.top, 1.0)
-        continues = (
-            paragraph
-            and paragraph[-1].x1 >= right - 2 * size
-            and line.x0 <= left + 3 * size
-            and not HEADING_MARK.match(line.text)
-            and line.top - paragraph[-1].bottom < 1.5 * size
-        )
-        if not continues:
-            flush_paragraph()
-        paragraph.append(line)
-    flush_paragraph()
+        prose.append(line)
+    flush_prose()
     flush_rows()
     return out

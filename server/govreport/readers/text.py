@@ -22,6 +22,7 @@ from govreport.errors import GovreportError, Reason
 from govreport.ir import Block, Document, Location, Paragraph, SourceFormat, Table, TextCell
 from govreport.limits import Limits
 from govreport.normalize import HEADING_MARK, normalize
+from govreport.readers.layout import PAGE_NUMBER
 
 _BOMS: tuple[tuple[bytes, str], ...] = (
     (codecs.BOM_UTF8, "utf-8-sig"),
@@ -178,12 +179,6 @@ def _cell(line: _Line, span: tuple[int, int], row: int, col: int) -> TextCell:
             end = extra.start + len(extra.text.rstrip())
     location = Location(line=line.number, char_start=start, char_end=end)
     return TextCell(normalize(content), location, 1.0, row, col)
-
-
-# Running page furniture: "- 3 -", "— 4 —", "第 3 页", "第3页 共10页", "3 / 10".
-PAGE_NUMBER = re.compile(
-    r"^\s*(?:[-—–]\s*\d{1,4}\s*[-—–]|第\s*\d{1,4}\s*页(?:\s*[，,]?\s*共\s*\d{1,4}\s*页)?|\d{1,4}\s*/\s*\d{1,4})\s*$"
-)
 
 
 def _continues_cell(run: list[_Line], line: _Line) -> bool:
