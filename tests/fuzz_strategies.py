@@ -21,7 +21,7 @@ from fixtures import LAYOUTS, gold_stems, load_gold
 from hypothesis import strategies as st
 
 from govreport.assembly.labels import HEADER_WORDS
-from govreport.ir import Box, Document, Location, Paragraph, SourceFormat, Table, TextCell
+from govreport.ir import Box, Document, Hints, Location, Paragraph, SourceFormat, Table, TextCell
 from govreport.templates import SECTIONS, TEMPLATES, template
 
 SAMPLES = Path(__file__).resolve().parent.parent / "server" / "govreport" / "samples"
@@ -708,5 +708,5 @@ def ir_document(draw: st.DrawFn) -> Document:
         blocks,
         page_count=draw(st.integers(0, 500)),
         encoding=draw(st.sampled_from(["", "utf-8", "gb18030"])),
-        hints=hints,
+        hints=Hints(**hints),
     )

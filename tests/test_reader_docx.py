@@ -18,7 +18,7 @@ from fixtures.writer import expected_text, read_back
 
 from govreport import formats
 from govreport.errors import GovreportError, Reason
-from govreport.ir import Document, Paragraph, SourceFormat, Table
+from govreport.ir import Document, Hints, Paragraph, SourceFormat, Table
 from govreport.readers import docx as docx_reader
 
 W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
@@ -301,24 +301,24 @@ class TestNumbering:
 class TestHints:
     def test_core_properties_title_and_dates(self) -> None:
         content, _ = render("synthetic_2021", "docx_merged")
-        assert docx_reader.read(content).hints == {
-            "title": "示例市卫生健康局2023年政府信息公开工作年度报告",
-            "created": "2024-01-16",
-            "modified": "2024-01-16",
-        }
+        assert docx_reader.read(content).hints == Hints(
+            title="示例市卫生健康局2023年政府信息公开工作年度报告",
+            created="2024-01-16",
+            modified="2024-01-16",
+        )
 
     def test_no_core_properties_part_means_no_hints(self) -> None:
         content = rewrite(with_body(p("正文")), drop="docProps/core.xml")
         rels = zipfile.ZipFile(io.BytesIO(content)).read("_rels/.rels").decode()
         rels = re.sub(r"<Relationship [^>]*core-properties[^>]*/>", "", rels)
         content = rewrite(content, replace=("_rels/.rels", rels.encode()))
-        assert docx_reader.read(content).hints == {}
+        assert docx_reader.read(content).hints == Hints()
 
     def test_a_report_without_a_date_gets_no_date_hint(self) -> None:
         if "001_9fd470447c6cfcf1" not in stems():
             pytest.skip("gold 001 not present")
         content, gold = render("001_9fd470447c6cfcf1", "docx_merged")
-        assert docx_reader.read(content).hints == {"title": gold.meta["title"]}
+        assert docx_reader.read(content).hints == Hints(title=gold.meta["title"])
 
 
 def rewrite(content: bytes, *, drop: str = "", replace: tuple[str, bytes] | None = None) -> bytes:

@@ -8,7 +8,7 @@ from fixtures.writer import expected_text, read_back
 
 from govreport import formats
 from govreport.errors import GovreportError, Reason
-from govreport.ir import Document, Paragraph, SourceFormat, Table
+from govreport.ir import Document, Hints, Paragraph, SourceFormat, Table
 from govreport.readers import html
 
 
@@ -182,10 +182,10 @@ class TestPageText:
             '<meta name="PubDate" content="2024-01-17 09:30"><title>某局 - 政府网</title>'
         )
         doc = html.read(page("<p>正文</p>", head))
-        assert doc.hints == {"title": "某局2023年 年报", "published": "2024-01-17"}
-        assert html.read(page("<p>正文</p>", "<title>某局年报</title>")).hints == {
-            "title": "某局年报"
-        }
+        assert doc.hints == Hints(title="某局2023年 年报", published="2024-01-17")
+        assert html.read(page("<p>正文</p>", "<title>某局年报</title>")).hints == Hints(
+            title="某局年报"
+        )
 
 
 class TestDecoding:

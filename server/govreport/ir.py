@@ -109,6 +109,18 @@ class UnreadPage:
     reason: str
 
 
+@dataclass(frozen=True, slots=True)
+class Hints:
+    """What a document's container says about it (a PDF's Info dictionary, a DOCX's core
+    properties, a web page's head): used only where the report's own text says nothing.
+    Dates are ISO (YYYY-MM-DD)."""
+
+    title: str = ""
+    created: str = ""  # the file was made (PDF CreationDate, DOCX dcterms:created)
+    modified: str = ""  # last saved (DOCX dcterms:modified)
+    published: str = ""  # a web page's publication date (its meta tags)
+
+
 @dataclass(slots=True)
 class Document:
     """What a reader hands to the assembler."""
@@ -121,7 +133,7 @@ class Document:
     ocr_pages: list[int] = field(default_factory=list)  # 1-based, read from pixels
     # Metadata the container itself carries (a PDF's Title, a DOCX's core
     # properties): used only where the report's own text says nothing.
-    hints: dict[str, str] = field(default_factory=dict)
+    hints: Hints = field(default_factory=Hints)
     # A web page: how many blocks the element holding the report's tables gives; the
     # blocks after it are the site's footer and links (unless a section heading follows).
     content_end: int | None = None

@@ -259,7 +259,7 @@ def _fill_metadata(
         target.sources[name].CopyFrom(provenance(found.location))
         return found.value
 
-    target.title = put("title", meta.title) or document.hints.get("title", "")
+    target.title = put("title", meta.title) or document.hints.title
     target.agency = put("agency", meta.agency)
     year = put("report_year", meta.year)
     target.report_year = int(year) if year else 0

@@ -24,7 +24,7 @@ import lxml.etree
 from docx.opc.exceptions import PackageNotFoundError
 
 from govreport.errors import GovreportError, Reason
-from govreport.ir import Block, Document, Location, Paragraph, SourceFormat, Table, TextCell
+from govreport.ir import Block, Document, Hints, Location, Paragraph, SourceFormat, Table, TextCell
 from govreport.limits import Limits
 from govreport.readers import html as html_reader
 from govreport.readers._common import clean, in_row
@@ -444,7 +444,7 @@ _SAFE_XML = lxml.etree.XMLParser(resolve_entities=False, no_network=True)
 _ISO_DATE = re.compile(r"^(\d{4}-\d{2}-\d{2})")
 
 
-def _core_hints(content: bytes) -> dict[str, str]:
+def _core_hints(content: bytes) -> Hints:
     """Title and creation date from the document's core properties, when it has them.
 
     Read from the package itself: python-docx invents defaults ("Word
@@ -454,10 +454,10 @@ def _core_hints(content: bytes) -> dict[str, str]:
         with zipfile.ZipFile(io.BytesIO(content)) as archive:
             path = _core_path(archive)
             if path not in archive.namelist():
-                return {}
+                return Hints()
             core = lxml.etree.fromstring(archive.read(path), _SAFE_XML)
     except (zipfile.BadZipFile, KeyError, lxml.etree.XMLSyntaxError, OSError):
-        return {}
+        return Hints()
     hints: dict[str, str] = {}
     title = clean(core.findtext("{http://purl.org/dc/elements/1.1/}title") or "")
     if title:
@@ -468,7 +468,7 @@ def _core_hints(content: bytes) -> dict[str, str]:
         )
         if match:
             hints[name] = match.group(1)
-    return hints
+    return Hints(**hints)
 
 
 def _core_path(archive: zipfile.ZipFile) -> str:

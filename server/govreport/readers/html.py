@@ -18,7 +18,7 @@ import lxml.etree
 import lxml.html
 
 from govreport.errors import GovreportError, Reason
-from govreport.ir import Block, Document, Location, Paragraph, SourceFormat, Table, TextCell
+from govreport.ir import Block, Document, Hints, Location, Paragraph, SourceFormat, Table, TextCell
 from govreport.limits import Limits
 from govreport.readers._common import clean, in_row
 from govreport.readers.layout import SlotGrid, join_lines, unless_solid
@@ -345,7 +345,7 @@ def _cell_text(td: lxml.html.HtmlElement) -> str:
 _DATE = re.compile(r"(\d{4})\s*[-/年.]\s*(\d{1,2})\s*[-/月.]\s*(\d{1,2})")
 
 
-def _hints(root: lxml.html.HtmlElement) -> dict[str, str]:
+def _hints(root: lxml.html.HtmlElement) -> Hints:
     """What the page's head says about the article: its title and publication date."""
     hints: dict[str, str] = {}
     metas = {
@@ -361,4 +361,4 @@ def _hints(root: lxml.html.HtmlElement) -> dict[str, str]:
             year, month, day = (int(part) for part in match.groups())
             hints["published"] = f"{year:04d}-{month:02d}-{day:02d}"
             break
-    return hints
+    return Hints(**hints)

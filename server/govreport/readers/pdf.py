@@ -37,6 +37,7 @@ from govreport.ir import (
     Block,
     Box,
     Document,
+    Hints,
     Location,
     Paragraph,
     SourceFormat,
@@ -196,7 +197,7 @@ def _corrupt(exc: Exception) -> GovreportError:
     )
 
 
-def _hints(metadata: dict[str, Any]) -> dict[str, str]:
+def _hints(metadata: dict[str, Any]) -> Hints:
     hints: dict[str, str] = {}
     title = metadata.get("Title")
     if isinstance(title, str) and title.strip():
@@ -207,8 +208,8 @@ def _hints(metadata: dict[str, Any]) -> dict[str, str]:
         match = re.match(r"D:(\d{4})(\d{2})(\d{2})", text)
         if match:
             with contextlib.suppress(ValueError):
-                hints["creation_date"] = date(*map(int, match.groups())).isoformat()
-    return hints
+                hints["created"] = date(*map(int, match.groups())).isoformat()
+    return Hints(**hints)
 
 
 def _unusable(page: Page) -> str | None:
