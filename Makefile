@@ -6,7 +6,7 @@
 #   make clients build the three thin clients (generated code included)
 #   make image   build the container image without a Docker engine (debootstrap + podman) and smoke-test it
 #   make load    the load test: 16 clients for 5 minutes against one server (not part of make test)
-#   make lint    ruff, mypy, buf lint, buf breaking against v1 as it first landed
+#   make lint    ruff, mypy, import layers (lint-imports), buf lint, buf breaking against v1 as it first landed
 #   make bench   timings and accuracy: docs/benchmarks.md (text, HTML, DOCX, PDF), docs/ocr-benchmarks.md (scans)
 #   make clean   generated files and caches (keeps .venv; `make distclean` removes it too)
 
@@ -124,6 +124,7 @@ lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 	$(BIN)/hadolint Dockerfile
 	cd proto && ../$(BIN)/buf lint
 	@# buf breaking: the protos must stay compatible with v1 as it first landed (the commit that

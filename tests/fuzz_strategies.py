@@ -20,9 +20,8 @@ import docx
 from fixtures import LAYOUTS, gold_stems, load_gold
 from hypothesis import strategies as st
 
-from govreport.assembly.labels import HEADER_WORDS
 from govreport.ir import Box, Document, Hints, Location, Paragraph, SourceFormat, Table, TextCell
-from govreport.templates import SECTIONS, TEMPLATES, template
+from govreport.templates import HEADER_WORDS, SECTIONS, TEMPLATES, template
 
 SAMPLES = Path(__file__).resolve().parent.parent / "server" / "govreport" / "samples"
 

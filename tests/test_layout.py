@@ -1,4 +1,4 @@
-"""The shared page geometry (readers/layout.py): joins, lines, cells in a line, paragraphs, grids."""
+"""The shared page geometry (govreport/layout.py): joins, lines, cells in a line, paragraphs, grids."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import random
 import pytest
 
 from govreport.ir import Location, TextCell
-from govreport.readers.layout import (
+from govreport.layout import (
     MAX_COLUMNS,
     PAGE_NUMBER,
     Line,

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from difflib import SequenceMatcher
 from functools import cache
 
 _ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
@@ -103,3 +104,8 @@ def tighten(text: str) -> str:
 HEADING_MARK = re.compile(
     r"^\s*(?:[一二三四五六七八九十]+\s*[、.．]|[（(]\s*[一二三四五六七八九十]+\s*[)）]|第[一二三四五六]部分|表[一二三四五六])"
 )
+
+
+def similarity(a: str, b: str) -> float:
+    """How alike two texts are, 0..1 (difflib's ratio, without its junk heuristic)."""
+    return SequenceMatcher(None, a, b, autojunk=False).ratio()

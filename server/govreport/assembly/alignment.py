@@ -16,10 +16,10 @@ from collections.abc import Callable
 from dataclasses import replace
 from itertools import pairwise
 
-from govreport.assembly.labels import RowMatcher, similarity
+from govreport.assembly.labels import RowMatcher
 from govreport.assembly.rows import Collected, Hit, SourceRow, has_written, looks_like_value
 from govreport.ir import Block, Table, TextCell
-from govreport.normalize import label_key
+from govreport.normalize import label_key, similarity
 from govreport.templates import Column, Row
 
 # Which grid column holds each template column of a table: None when it cannot be told.

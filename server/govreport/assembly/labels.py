@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from difflib import SequenceMatcher
 
-from govreport.normalize import label_key
-from govreport.templates import DisclosureBlock, Row
+from govreport.normalize import label_key, similarity
+from govreport.templates import HEADER_WORDS, DisclosureBlock, Row
 
 _NUMBERED = re.compile(r"^(\d+)(\D.*)$")
 # A numbered item's words must be at least this similar to its label's; the number and the
@@ -17,48 +16,8 @@ _NUMBER_BONUS = 0.25
 _GROUP_BONUS = 0.2
 _ITEM_MATCH = 0.9
 _GROUP_MARKER = re.compile(r"^\s*[（(]\s*[一二三四五六七八九十]")
-# Wordings that head a table's columns or groups: they end the row being read.
-HEADER_WORDS: tuple[str, ...] = (
-    "信息内容",
-    "申请人情况",
-    "法人或其他组织",
-    "本年度办理结果",
-    "本列数据的勾稽关系",
-    "自然人",
-    "商业企业",
-    "科研机构",
-    "社会公益组织",
-    "法律服务机构",
-    "其他",
-    "总计",
-    "行政诉讼",
-    "结果维持",
-    "结果纠正",
-    "其他结果",
-    "尚未审结",
-    "主动公开政府信息情况",
-    "收到和处理政府信息公开申请情况",
-    "行政复议行政诉讼情况",
-    "本年制发件数",
-    "本年废止件数",
-    "现行有效件数",
-    "本年处理决定数量",
-    "本年收费金额",
-    "本年新制作数量",
-    "本年新公开数量",
-    "对外公开总数量",
-    "上一年项目数量",
-    "本年增减",
-    "处理决定数量",
-    "采购项目数量",
-    "采购总金额",
-)
 _HEADER_KEYS = tuple(label_key(w) for w in HEADER_WORDS)
 _HEADER_KEY_SET = frozenset(_HEADER_KEYS)
-
-
-def similarity(a: str, b: str) -> float:
-    return SequenceMatcher(None, a, b, autojunk=False).ratio()
 
 
 def is_header(text: str) -> bool:

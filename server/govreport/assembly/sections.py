@@ -18,9 +18,8 @@ import re
 from dataclasses import dataclass, field, replace
 from functools import cache
 
-from govreport.assembly.labels import similarity
 from govreport.ir import Block, Paragraph, Table, TextCell
-from govreport.normalize import label_key, normalize
+from govreport.normalize import label_key, normalize, similarity
 from govreport.templates import HEADING_EXTRA_WORDS, SECTIONS, Section
 
 _NUMERALS = "一二三四五六"

@@ -22,6 +22,16 @@ import cv2
 import numpy as np
 
 from govreport.ir import Block, Location, Paragraph, Table, TextCell
+from govreport.layout import (
+    PAGE_NUMBER,
+    SlotGrid,
+    Word,
+    after_latin,
+    bounds,
+    join_lines,
+    paragraphs,
+    word_height,
+)
 from govreport.normalize import normalize
 from govreport.ocr.grid import Grid, find_tables
 from govreport.ocr.preprocess import Image, Prepared, prepare
@@ -34,16 +44,6 @@ from govreport.ocr.recognize import (
     tesseract_lines,
 )
 from govreport.ocr.vocabulary import is_prefix, snap
-from govreport.readers.layout import (
-    PAGE_NUMBER,
-    SlotGrid,
-    Word,
-    after_latin,
-    bounds,
-    join_lines,
-    paragraphs,
-    word_height,
-)
 
 _T = TypeVar("_T")
 _NUMBER = re.compile(r"^(?:[+-]?\d+(?:\.\d+)?|/|-)$")

@@ -22,8 +22,8 @@ import cv2
 import numpy as np
 import pytesseract
 
+from govreport.layout import Line, Word, after_latin, join_lines
 from govreport.ocr.preprocess import Image
-from govreport.readers.layout import Line, Word, after_latin, join_lines
 
 os.environ.setdefault("OMP_THREAD_LIMIT", "1")
 

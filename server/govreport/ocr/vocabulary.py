@@ -9,9 +9,8 @@ from __future__ import annotations
 
 from functools import cache
 
-from govreport.assembly.labels import HEADER_WORDS, similarity
-from govreport.normalize import label_key
-from govreport.templates import TEMPLATES
+from govreport.normalize import label_key, similarity
+from govreport.templates import HEADER_WORDS, TEMPLATES
 
 # A reading at least this similar to a wording, and clearly nearer it than to any other.
 _MIN_SIMILARITY = 0.6

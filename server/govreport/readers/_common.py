@@ -9,8 +9,8 @@ import re
 from collections.abc import Callable
 
 from govreport.ir import Location
+from govreport.layout import solid
 from govreport.normalize import normalize
-from govreport.readers.layout import solid
 
 _WHITESPACE = re.compile(r"\s+")
 

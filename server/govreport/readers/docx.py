@@ -25,10 +25,10 @@ from docx.opc.exceptions import PackageNotFoundError
 
 from govreport.errors import GovreportError, Reason
 from govreport.ir import Block, Document, Hints, Location, Paragraph, SourceFormat, Table, TextCell
+from govreport.layout import SlotGrid, join_lines, unless_solid
 from govreport.limits import Limits
 from govreport.readers import html as html_reader
 from govreport.readers._common import clean, in_row
-from govreport.readers.layout import SlotGrid, join_lines, unless_solid
 
 _W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 _MC = "http://schemas.openxmlformats.org/markup-compatibility/2006"

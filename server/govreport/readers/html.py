@@ -19,9 +19,9 @@ import lxml.html
 
 from govreport.errors import GovreportError, Reason
 from govreport.ir import Block, Document, Hints, Location, Paragraph, SourceFormat, Table, TextCell
+from govreport.layout import SlotGrid, join_lines, unless_solid
 from govreport.limits import Limits
 from govreport.readers._common import clean, in_row
-from govreport.readers.layout import SlotGrid, join_lines, unless_solid
 
 # Elements whose content is never report text.
 _SKIP = frozenset(

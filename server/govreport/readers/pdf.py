@@ -45,9 +45,7 @@ from govreport.ir import (
     TextCell,
     UnreadPage,
 )
-from govreport.limits import Limits
-from govreport.normalize import HEADING_MARK, normalize
-from govreport.readers.layout import (
+from govreport.layout import (
     PAGE_NUMBER,
     Line,
     SlotGrid,
@@ -62,6 +60,8 @@ from govreport.readers.layout import (
     paragraphs,
     split_cells,
 )
+from govreport.limits import Limits
+from govreport.normalize import HEADING_MARK, normalize
 from govreport.readers.pdf_rulings import closing_rules, visible
 from govreport.readers.pdf_scan import read_scanned_pages
 

@@ -20,9 +20,9 @@ from charset_normalizer import from_bytes
 
 from govreport.errors import GovreportError, Reason
 from govreport.ir import Block, Document, Location, Paragraph, SourceFormat, Table, TextCell
+from govreport.layout import PAGE_NUMBER
 from govreport.limits import Limits
 from govreport.normalize import HEADING_MARK, normalize
-from govreport.readers.layout import PAGE_NUMBER
 
 _BOMS: tuple[tuple[bytes, str], ...] = (
     (codecs.BOM_UTF8, "utf-8-sig"),

@@ -18,6 +18,7 @@ from govreport.templates import v2019, v2021
 from govreport.templates.common import (
     APPLICANT_COLUMNS,
     CASE_COLUMNS,
+    HEADER_WORDS,
     HEADING_EXTRA_WORDS,
     SECTIONS,
     TABLE_MARKERS,
@@ -39,6 +40,7 @@ LATEST: Template = TEMPLATES[max(TEMPLATES)]
 __all__ = [
     "APPLICANT_COLUMNS",
     "CASE_COLUMNS",
+    "HEADER_WORDS",
     "HEADING_EXTRA_WORDS",
     "LATEST",
     "SECTIONS",
