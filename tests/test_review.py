@@ -11,6 +11,7 @@ rewrites the README's screenshot.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import io
 import os
@@ -43,7 +44,7 @@ SAMPLES = Path(__file__).parents[1] / "server/govreport/samples"
 EDITED = ("三", "一、本年新收政府信息公开申请数量", "自然人")
 EDITED_PATH = "application_handling.new_applications.natural_persons"
 PROSE_PATH = "proactive_disclosure_2021.penalty_decisions"  # prose in seed 001 (R6a)
-GREEN, RED = (0x1A, 0x7F, 0x37), (0xCF, 0x22, 0x2E)  # --ok and --rule in review.CSS
+GREEN, RED = (0x1A, 0x7F, 0x37), (0xCF, 0x22, 0x2E)  # --ok and --rule in review/static/review.css
 
 
 # ---------------------------------------------------------------- reading the page back
@@ -70,6 +71,7 @@ class Page(HTMLParser):
     def __init__(self, markup: str) -> None:
         super().__init__(convert_charrefs=True)
         self.elements: list[Element] = []
+        self.console: list[str] = []  # what Chromium logged of the page (dump_dom)
         self._open: list[Element] = []
         self.feed(markup)
         self.close()
@@ -102,6 +104,27 @@ class Page(HTMLParser):
 
     def by_id(self, ident: str) -> Element:
         return next(e for e in self.elements if e.attrs.get("id") == ident)
+
+
+def inline(markup: str, tag: str) -> list[str]:
+    """The text of every <style> or executable <script> element, as the browser hashes it."""
+    return re.findall(rf"<{tag}>(.*?)</{tag}>", markup, re.S)  # the JSON data has attributes
+
+
+def rule_for(markup: str, selector: str) -> str:
+    """The declarations of the page's stylesheet rule for ``selector`` (an outline's place)."""
+    (style,) = inline(markup, "style")
+    found = re.findall(re.escape(selector) + r"\{([^}]*)\}", style)
+    assert len(found) == 1, (selector, found)
+    return str(found[0])
+
+
+def declarations(text: str) -> dict[str, float]:
+    """Declarations as numbers: "left:1.5%;top:2%" gives {"left": 1.5, "top": 2.0}."""
+    return {
+        k.strip(): float(v.strip().rstrip("%"))
+        for k, v in (part.split(":") for part in text.split(";"))
+    }
 
 
 def located(extraction: service_pb2.Extraction) -> list[str]:
@@ -167,6 +190,15 @@ def pdf_review(workdir: Path) -> Reviewed:
 
 
 @pytest.fixture(scope="module")
+def html_review(workdir: Path) -> Reviewed:
+    """synthetic_2021 as a web page with merged header cells: shown as extracted (exit 0)."""
+    content, _ = render("synthetic_2021", "html_merged")
+    source = workdir / "synthetic_2021.html"
+    source.write_bytes(content)
+    return write_review(source, workdir / "html.html", expect=0)
+
+
+@pytest.fixture(scope="module")
 def text_review(workdir: Path) -> Reviewed:
     """Seed 001: a text report whose 行政处罚 cell is prose (R6a, a warning: exit 0)."""
     source = next(SAMPLES.glob("001_*.txt"))
@@ -181,6 +213,39 @@ def test_pdf_page_is_self_contained_and_small(pdf_review: Reviewed) -> None:
     images = [e for e in pdf_review.page.elements if e.tag == "img"]
     assert len(images) == pdf_review.extraction.document.page_count == 3
     assert len(pdf_review.markup.encode()) < 1_500_000  # 3 pages; the brief: 5 well under 3 MB
+
+
+def _sha256(text: str) -> str:
+    return "'sha256-" + base64.b64encode(hashlib.sha256(text.encode()).digest()).decode() + "'"
+
+
+@pytest.mark.parametrize("which", ["pdf", "text", "html"])
+def test_csp_allows_only_the_inlined_style_and_script_by_their_hashes(
+    which: str, request: pytest.FixtureRequest
+) -> None:
+    reviewed: Reviewed = request.getfixturevalue(f"{which}_review")
+    markup = reviewed.markup
+    meta = next(
+        e
+        for e in reviewed.page.elements
+        if e.tag == "meta" and e.attrs.get("http-equiv") == "Content-Security-Policy"
+    )
+    policy = meta.attrs["content"]
+    directives = {d.split()[0]: d.split()[1:] for d in policy.split(";") if d.strip()}
+    (style,) = inline(markup, "style")
+    (script,) = inline(markup, "script")
+    assert directives == {
+        "default-src": ["'none'"],
+        "img-src": ["data:"],
+        "style-src": [_sha256(style)],
+        "script-src": [_sha256(script)],
+    }
+    assert "unsafe" not in policy
+    # The static files, inlined as they are (the page's geometry follows the stylesheet).
+    assert script == review.asset("review.js") and style.startswith(review.asset("review.css"))
+    # A hash allows no style attribute and no event-handler attribute: the page has none.
+    assert not [e.attrs for e in reviewed.page.elements if "style" in e.attrs]
+    assert not [e.tag for e in reviewed.page.elements if any(a.startswith("on") for a in e.attrs)]
 
 
 def test_pdf_has_one_outline_per_located_cell(pdf_review: Reviewed) -> None:
@@ -204,10 +269,7 @@ def test_pdf_outline_is_where_the_box_is(pdf_review: Reviewed) -> None:
     ].get_size()
     outline = pdf_review.page.by_id("o-" + ids_by_path(pdf_review.extraction)[EDITED_PATH])
     assert outline.view == f"page-{cell.provenance.page}"
-    style = dict(
-        (k.strip(), float(v.strip().rstrip("%")))
-        for k, v in (part.split(":") for part in outline.attrs["style"].split(";"))
-    )
+    style = declarations(rule_for(pdf_review.markup, f"#{outline.attrs['id']}"))
     assert style["left"] == pytest.approx(box.x0 / width * 100, abs=0.01)
     assert style["top"] == pytest.approx(box.y0 / height * 100, abs=0.01)
     assert style["width"] == pytest.approx((box.x1 - box.x0) / width * 100, abs=0.01)
@@ -297,12 +359,78 @@ def test_html_and_docx_are_shown_as_their_text_with_every_cell_marked(layout: st
     content, _ = render("synthetic_2021", layout)
     name = f"report.{layout.split('_')[0]}"
     extraction = convert(content, name)
-    page = Page(review.build_review(content, name, extraction))
+    markup = review.build_review(content, name, extraction)
+    page = Page(markup)
     outlines = page.outlines()
     assert len(outlines) == len(located(extraction)) == 200
     assert all(o.view == "text" and o.line for o in outlines)
     cells = {v.id: v.placed.cell for v in review.cell_views(extraction)}
     assert all(o.text.strip() == cells[o.attrs["data-c"]].raw_text.strip() for o in outlines)
+    # What is shown is what was extracted: the file is not read a second time.
+    assert review.build_review(b"", name, extraction) == markup
+    lines = [e.text for e in page.elements if "ln" in e.classes]
+    report = extraction.report
+    for heading in (
+        report.metadata.title,
+        report.overview.heading,
+        report.application_handling_source.heading,
+        report.other_matters.heading,
+    ):
+        assert heading and heading in lines
+    assert report.problems_and_improvements.text in lines  # a paragraph, one line
+    # A row of 三 as its cells' raw text, after the template's name for the row (set apart).
+    new = next(e for e in page.elements if "ln" in e.classes and e.text.startswith("一、本年新收"))
+    assert new.text == "一、本年新收政府信息公开申请数量" + "5 │ 1 │ 0 │ 0 │ 0 │ 0 │ 6"
+    assert "table[2]/row[4]" in new.attrs["title"]
+
+
+def test_a_word_document_is_shown_from_its_extraction_alone() -> None:
+    """Headings, paragraphs and the rows cells were read from, in the document's order; a
+    missing cell at the end of its row, a cell read from a paragraph on a line of its own."""
+    report = pb.AnnualReport()
+    report.overview.present = True
+    report.overview.heading = "一、总体情况"
+    report.overview.text = "第一段。\n（一）主动公开。及时公开。"
+    report.overview.provenance.locator = "p[3]"
+    report.overview.subsections.add(heading="（一）主动公开").provenance.locator = "p[5]"
+    report.proactive_disclosure_source.heading = "二、主动公开政府信息情况"
+    report.proactive_disclosure_source.heading_provenance.locator = "p[10]"
+    rules = report.proactive_disclosure_2021.rules
+    for cell, state, raw, locator in (
+        (rules.in_force, pb.CELL_STATE_NUMBER, "5", "table[1]/row[3]/cell[4]"),
+        (rules.issued, pb.CELL_STATE_NUMBER, "3", "table[1]/row[3]/cell[2]"),
+        (rules.repealed, pb.CELL_STATE_MISSING, "", "table[1]/row[3]"),
+        (
+            report.proactive_disclosure_2021.penalty_decisions,
+            pb.CELL_STATE_TEXT,
+            "一般程序案件29起",
+            "p[12]",
+        ),
+    ):
+        cell.state, cell.raw_text, cell.confidence = state, raw, 1.0
+        cell.provenance.locator = locator
+    extraction = service_pb2.Extraction(
+        report=report, document=service_pb2.DocumentInfo(format=service_pb2.DOCUMENT_FORMAT_DOCX)
+    )
+    views = review.cell_views(extraction)
+    doc = review.extracted_text_doc(extraction, views)
+    assert doc.lines == [
+        "一、总体情况",
+        "第一段。",
+        "（一）主动公开。及时公开。",
+        "二、主动公开政府信息情况",
+        "3 │ 5",
+        "一般程序案件29起",
+    ]
+    assert doc.titles[:4] == ["p[3]", "", "p[5]", "p[10]"]
+    assert doc.labels[4:] == ["规章", "行政处罚"]
+    page = Page(review.build_review(b"", "report.docx", extraction))  # no file: no reading
+    outlines = {o.text: o for o in page.outlines()}
+    assert set(outlines) == {"3", "5", "", "一般程序案件29起"}
+    assert {o.line for o in outlines.values()} == {"5", "6"}
+    assert [o.text for o in page.outlines() if o.line == "5"] == ["3", "5", ""]  # at the end
+    assert "st-blank" in outlines[""].classes
+    assert not [e for e in page.elements if e.attrs.get("data-view") == "unplaced"]
 
 
 def test_a_cell_over_two_lines_is_one_outline_in_two_pieces() -> None:
@@ -311,7 +439,7 @@ def test_a_cell_over_two_lines_is_one_outline_in_two_pieces() -> None:
     assert doc.locate(pb.Provenance(char_start=3, char_end=9)) == (3, 9)
     placed = next(iter_cells(_report_with_one_cell()))
     cell_view = review.CellView("c1", placed, "ok", ())
-    by_line, unplaced = review._pieces(doc, [cell_view])
+    by_line, unplaced = review.pieces(doc, [cell_view])
     assert not unplaced
     assert [(p.start, p.end, p.first) for p in by_line[0]] == [(3, 5, True)]
     assert [(p.start, p.end, p.first) for p in by_line[1]] == [(0, 2, False)]
@@ -396,7 +524,9 @@ def test_image_pages_are_downscaled_to_about_110_dpi() -> None:
     markup = review.build_review(buffer.getvalue(), "scan.png", extraction)
     (outline,) = Page(markup).outlines()
     assert outline.view == "page-1"
-    assert outline.attrs["style"] == "left:20.012%;top:20.009%;width:9.976%;height:5.002%"
+    assert rule_for(markup, f"#{outline.attrs['id']}") == (
+        "left:20.012%;top:20.009%;width:9.976%;height:5.002%"
+    )
 
 
 # ---------------------------------------------------------------- the command
@@ -487,7 +617,12 @@ def chromium(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
 
 
 def dump_dom(tmp_path: Path, url: str) -> Page:
-    return Page(chromium(tmp_path, "--dump-dom", url).stdout)
+    """The DOM after the page's script ran, with what Chromium's console said (a CSP violation,
+    a script error) in ``console``."""
+    done = chromium(tmp_path, "--enable-logging=stderr", "--v=0", "--dump-dom", url)
+    page = Page(done.stdout)
+    page.console = [line for line in done.stderr.splitlines() if ":CONSOLE" in line]
+    return page
 
 
 @pytest.fixture(scope="module")
@@ -497,17 +632,25 @@ def pdf_dom(pdf_review: Reviewed, workdir: Path) -> Page:
 
 
 @pytest.fixture(scope="module")
+def html_dom(html_review: Reviewed, workdir: Path) -> Page:
+    """The HTML report's page (its text as extracted) in Chromium."""
+    return dump_dom(workdir / "html-dom", html_review.html.as_uri())
+
+
+@pytest.fixture(scope="module")
 def text_dom(text_review: Reviewed, workdir: Path) -> Page:
     """The text page in Chromium, opened on the prose cell of 行政处罚 (as a click on it does)."""
     cell = ids_by_path(text_review.extraction)[PROSE_PATH]
     return dump_dom(workdir / "text-dom", text_review.html.as_uri() + f"#t-{cell}")
 
 
-@pytest.mark.parametrize("which", ["pdf", "text"])
+@pytest.mark.parametrize("which", ["pdf", "text", "html"])
 def test_browser_lays_out_every_outline(which: str, request: pytest.FixtureRequest) -> None:
-    """The script counts the outlines the browser gave a size to, view by view."""
+    """The script counts the outlines the browser gave a size to, view by view; the console
+    reports no Content-Security-Policy violation (the stylesheet and the script both apply)."""
     reviewed: Reviewed = request.getfixturevalue(f"{which}_review")
     dom: Page = request.getfixturevalue(f"{which}_dom")
+    assert not dom.console, "Chromium's console: " + "\n".join(dom.console[:3])
     body = next(e for e in dom.elements if e.tag == "body")
     assert body.attrs.get("data-ready") == "1", "the page's script did not run to its end"
     outlines = reviewed.page.outlines()
@@ -518,6 +661,18 @@ def test_browser_lays_out_every_outline(which: str, request: pytest.FixtureReque
     for view in views:
         on_view = [o for o in outlines if o.view == view.attrs["data-view"]]
         assert view.attrs["data-drawn"] == str(len(on_view)), view.attrs["data-view"]
+
+
+def test_browser_console_shows_a_csp_violation(text_review: Reviewed, workdir: Path) -> None:
+    """The console check above can fail: a style attribute the policy does not allow is logged."""
+    tampered = workdir / "tampered.html"
+    tampered.write_text(
+        text_review.markup.replace("<body>", '<body><p style="color:red">x</p>', 1),
+        encoding="utf-8",
+    )
+    dom = dump_dom(workdir / "tampered-dom", tampered.as_uri())
+    assert any("Content Security Policy" in line for line in dom.console), dom.console
+    assert next(e for e in dom.elements if e.tag == "body").attrs.get("data-ready") == "1"
 
 
 def test_browser_selects_a_finding_named_in_the_url(pdf_review: Reviewed, pdf_dom: Page) -> None:
