@@ -153,6 +153,13 @@ class Client:
     def _timeout(self, timeout: float | None) -> float:
         return self.timeout if timeout is None else timeout
 
+    def _call(self, rpc: Any, request: Any, timeout: float | None) -> Any:
+        """One call with this client's deadline and token; its failure as a GovreportError."""
+        try:
+            return rpc(request, timeout=self._timeout(timeout), metadata=self._metadata())
+        except grpc.RpcError as err:
+            raise error_of(err) from err
+
     # ------------------------------------------------------------ the RPCs
 
     def extract(
@@ -170,12 +177,7 @@ class Client:
         if len(content) > UPLOAD_THRESHOLD:
             return self.upload(content, name, options=options, timeout=timeout)
         request = service_pb2.ExtractRequest(content=content, filename=name, options=options)
-        try:
-            response = self.stub.Extract(
-                request, timeout=self._timeout(timeout), metadata=self._metadata()
-            )
-        except grpc.RpcError as err:
-            raise error_of(err) from err
+        response: service_pb2.ExtractResponse = self._call(self.stub.Extract, request, timeout)
         return response.extraction
 
     def upload(
@@ -190,12 +192,9 @@ class Client:
         requests = upload_requests(
             content, filename, options or service_pb2.ExtractOptions(), self.upload_chunk_bytes
         )
-        try:
-            response = self.stub.ExtractUpload(
-                requests, timeout=self._timeout(timeout), metadata=self._metadata()
-            )
-        except grpc.RpcError as err:
-            raise error_of(err) from err
+        response: service_pb2.ExtractUploadResponse = self._call(
+            self.stub.ExtractUpload, requests, timeout
+        )
         return response.extraction
 
     def batch(
@@ -260,24 +259,16 @@ class Client:
         request = service_pb2.ValidateRequest(report=report, filed_year=filed_year)
         if previous is not None:
             request.previous_year_report.CopyFrom(previous)
-        try:
-            response = self.stub.Validate(
-                request, timeout=self._timeout(timeout), metadata=self._metadata()
-            )
-        except grpc.RpcError as err:
-            raise error_of(err) from err
+        response: service_pb2.ValidateResponse = self._call(self.stub.Validate, request, timeout)
         return response.validation
 
     def template(
         self, proto_version: int = 0, *, timeout: float | None = None
     ) -> template_pb2.TemplateDefinition:
         request = service_pb2.GetTemplateRequest(version=proto_version)  # type: ignore[arg-type]
-        try:
-            response = self.stub.GetTemplate(
-                request, timeout=self._timeout(timeout), metadata=self._metadata()
-            )
-        except grpc.RpcError as err:
-            raise error_of(err) from err
+        response: service_pb2.GetTemplateResponse = self._call(
+            self.stub.GetTemplate, request, timeout
+        )
         return response.template
 
     def health(self, service: str = "", *, wait: float = 0.0, timeout: float = 5.0) -> int:
