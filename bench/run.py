@@ -140,6 +140,7 @@ def time_scale_out(docs: list[Doc], counts: tuple[int, ...] = (1, 2, 3)) -> list
     from contextlib import ExitStack
 
     from govreport.batch import run_remote
+    from govreport.client import Client
 
     lines = [
         "## Scale-out",
@@ -166,10 +167,10 @@ def time_scale_out(docs: list[Doc], counts: tuple[int, ...] = (1, 2, 3)) -> list
                     stack.enter_context(running_server({"GOVREPORT_WORKERS": "1"}))
                     for _ in range(count)
                 ]
-                channels = [stack.enter_context(grpc.insecure_channel(s.address)) for s in servers]
-                list(run_remote(paths[: 2 * count], channels, 600))  # warm the workers
+                clients = [stack.enter_context(Client(s.address)) for s in servers]
+                list(run_remote(paths[: 2 * count], clients, 600))  # warm the workers
                 started = time.perf_counter()
-                done = sum(1 for o in run_remote(paths, channels, 600) if o.ok)
+                done = sum(1 for o in run_remote(paths, clients, 600) if o.ok)
                 rate = done / (time.perf_counter() - started)
             first = first or rate
             lines.append(f"| {count} | {rate:.1f} | {rate / first:.2f}× |")

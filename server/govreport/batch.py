@@ -141,14 +141,21 @@ def run_remote(
     options = service_pb2.ExtractOptions(filed_year=filed_year)
 
     def stream(client: Client, indexes: list[int]) -> None:
+        given: set[int] = set()
         try:
             documents = [paths[i] for i in indexes]
             for k, result in client.batch(documents, options=options, timeout=timeout):
                 index = indexes[k]
+                given.add(index)
                 if isinstance(result, GovreportError):
                     results.put(Outcome(index, paths[index], error=result))
                 else:
                     results.put(Outcome(index, paths[index], result))
+        except Exception as exc:  # a bug of ours: every document left gets it, none is lost
+            failure = GovreportError(Reason.INTERNAL, f"{type(exc).__name__}: {exc}")
+            for index in indexes:
+                if index not in given:
+                    results.put(Outcome(index, paths[index], error=failure))
         finally:
             results.put(None)
 
