@@ -136,6 +136,7 @@ async def start(
     validate_fn: Any = None,
 ) -> Running:
     """Builds, binds and starts the server. Raises OSError when the address cannot be bound."""
+    settings.share_with_workers()
     if runner is None:
         runner = WorkerPool(
             settings.worker_count,

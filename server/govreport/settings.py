@@ -29,6 +29,8 @@ OCR_MIN_CONFIDENCE = 0.8
 _SIZE = re.compile(r"^\s*(\d+)\s*([KMG]i?B?|B)?\s*$", re.IGNORECASE)
 _UNITS = {"": 1, "B": 1, "K": KiB, "M": MiB, "G": GiB}
 _LOG_LEVELS = ("CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG")
+# ocr/engine.py's engines (not imported from there: settings load without OpenCV).
+OCR_ENGINES = ("tesserocr", "pytesseract")
 _LIMITS = Limits()
 
 
@@ -75,6 +77,7 @@ class Settings:
     log_format: str = "json"
     upload_chunk_bytes: int = 1 * MiB
     ocr_min_confidence: float = OCR_MIN_CONFIDENCE
+    ocr_engine: str = ""  # "": tesserocr when installed, else pytesseract
 
     def __post_init__(self) -> None:
         if not 0 <= self.port <= 65535:
@@ -93,6 +96,10 @@ class Settings:
             raise ValueError("grace_seconds and drain_seconds must not be negative")
         if not 0.0 <= self.ocr_min_confidence <= 1.0:
             raise ValueError(f"ocr_min_confidence must be 0..1, not {self.ocr_min_confidence}")
+        if self.ocr_engine not in ("", *OCR_ENGINES):
+            raise ValueError(
+                f"ocr_engine must be {' or '.join(OCR_ENGINES)}, not {self.ocr_engine!r}"
+            )
         if self.log_level.upper() not in _LOG_LEVELS:
             raise ValueError(f"log_level must be one of {', '.join(_LOG_LEVELS)}")
         if self.log_format not in ("json", "text"):
@@ -101,6 +108,15 @@ class Settings:
             raise ValueError("tls_cert_file and tls_key_file go together")
         if self.tls_client_ca_file and not self.tls_cert_file:
             raise ValueError("tls_client_ca_file (mutual TLS) needs tls_cert_file and tls_key_file")
+
+    def share_with_workers(self) -> None:
+        """Puts the settings the OCR reads process-wide (ocr_engine) in this process's
+        environment, where the worker processes it starts find them too."""
+        key = ENV_PREFIX + "OCR_ENGINE"
+        if self.ocr_engine:
+            os.environ[key] = self.ocr_engine
+        else:
+            os.environ.pop(key, None)
 
     # -- derived values
 
@@ -199,6 +215,10 @@ FIELDS: dict[str, tuple[str, str]] = {
     "log_format": ("json", "json (one object a line, with request_id) or text"),
     "upload_chunk_bytes": ("1 MiB", "chunk size the CLI sends ExtractUpload in"),
     "ocr_min_confidence": ("0.8", "OCR cells below this confidence are flagged (rule Q1)"),
+    "ocr_engine": (
+        "tesserocr",
+        "tesserocr (Tesseract kept loaded) or pytesseract (a `tesseract` process a call)",
+    ),
 }
 
 

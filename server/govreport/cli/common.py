@@ -23,7 +23,9 @@ def report(what: str, err: GovreportError) -> int:
 
 def load_settings() -> Settings:
     try:
-        return Settings.from_env()
+        settings = Settings.from_env()
+        settings.share_with_workers()
+        return settings
     except ValueError as exc:
         raise GovreportError(Reason.INVALID_SETTINGS, str(exc)) from exc
 

@@ -12,6 +12,7 @@ clustered edges of all cells, as for ruled PDF tables.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import cv2
 import numpy as np
@@ -44,6 +45,43 @@ class Grid:
     n_rows: int
     n_cols: int
 
+    def scaled(self, factor: float) -> Grid:
+        """The grid in the pixels of the same page ``factor`` times larger."""
+
+        def at(v: int) -> int:
+            return round(v * factor)
+
+        return Grid(
+            at(self.x0),
+            at(self.y0),
+            at(self.x1),
+            at(self.y1),
+            tuple(
+                CellBox(
+                    at(c.x0), at(c.y0), at(c.x1), at(c.y1), c.row, c.col, c.row_span, c.col_span
+                )
+                for c in self.cells
+            ),
+            self.n_rows,
+            self.n_cols,
+        )
+
+
+def components(
+    binary: npt.NDArray[Any],
+) -> tuple[int, npt.NDArray[np.int32], npt.NDArray[np.int32], npt.NDArray[np.float64]]:
+    """8-connected components with their stats, by the block-based algorithm: three times
+    faster on a page than OpenCV's default with 32-bit labels."""
+    count, labels, stats, centroids = cv2.connectedComponentsWithStatsWithAlgorithm(
+        binary, 8, cv2.CV_32S, cv2.CCL_BBDT
+    )
+    return (
+        int(count),
+        np.asarray(labels, dtype=np.int32),
+        np.asarray(stats, dtype=np.int32),
+        np.asarray(centroids, dtype=np.float64),
+    )
+
 
 def rule_mask(binary: Image, dpi: int) -> tuple[Image, Image]:
     """Horizontal and vertical rules (ink = 255)."""
@@ -63,8 +101,21 @@ def rule_mask(binary: Image, dpi: int) -> tuple[Image, Image]:
     )
     rules_h: Image = np.asarray(horizontal, dtype=np.uint8)
     rules_v: Image = np.asarray(vertical, dtype=np.uint8)
-    rules_v = _with_short_rules(rules_v, binary, rules_h, dpi, bridge)
-    return rules_h, _drop_strokes(rules_v, binary, rules_h, dpi)
+    # Short rules and stacked strokes are looked for only where rules are (a prose page has
+    # none): labelling the whole page's ink is most of the grid's time.
+    found = cv2.findNonZero(cv2.bitwise_or(rules_h, rules_v))
+    if found is None:
+        return rules_h, rules_v
+    x, y, w, h = cv2.boundingRect(found)
+    pad = length
+    area = (
+        slice(max(0, y - pad), min(binary.shape[0], y + h + pad)),
+        slice(max(0, x - pad), min(binary.shape[1], x + w + pad)),
+    )
+    part = _with_short_rules(rules_v[area], binary[area], rules_h[area], dpi, bridge)
+    rules_v = rules_v.copy()
+    rules_v[area] = _drop_strokes(part, binary[area], rules_h[area], dpi)
+    return rules_h, rules_v
 
 
 def _with_short_rules(
@@ -82,18 +133,27 @@ def _with_short_rules(
         cv2.getStructuringElement(cv2.MORPH_RECT, (1, max(8, dpi // 12))),
     )
     near = cv2.dilate(horizontal, cv2.getStructuringElement(cv2.MORPH_RECT, (1, 2 * bridge + 1)))
-    count, labels, stats, _ = cv2.connectedComponentsWithStats(short, connectivity=8)
+    _count, labels, stats, _ = components(short)
     out = vertical.copy()
     thin = max(3, dpi // 40)
-    for i in range(1, count):
-        x, y, w, h, _area = (int(v) for v in stats[i])
-        if w > thin or vertical[y : y + h, x : x + w].any():
+    bottom_row = near.shape[0] - 1
+    for i in np.nonzero(stats[1:, cv2.CC_STAT_WIDTH] <= thin)[0] + 1:  # thin ones only
+        x, y, w, h = (int(v) for v in stats[i][:4])
+        if not near[y, x : x + w].any() or not near[min(y + h - 1, bottom_row), x : x + w].any():
             continue
-        top = near[y, x : x + w].any()
-        bottom = near[min(y + h - 1, near.shape[0] - 1), x : x + w].any()
-        if top and bottom:
-            out[labels == i] = 255
+        if not vertical[y : y + h, x : x + w].any():
+            _paint(out, labels, stats, int(i), 255)
     return np.asarray(out, dtype=np.uint8)
+
+
+def _paint(
+    image: Image, labels: npt.NDArray[np.int32], stats: npt.NDArray[np.int32], i: int, value: int
+) -> None:
+    """Sets the pixels of component ``i`` (within its box: the whole page is many times
+    larger)."""
+    x, y, w, h = (int(v) for v in stats[i][:4])
+    box = (slice(y, y + h), slice(x, x + w))
+    image[box][labels[box] == i] = value
 
 
 def _drop_strokes(vertical: Image, binary: Image, horizontal: Image, dpi: int) -> Image:
@@ -104,7 +164,7 @@ def _drop_strokes(vertical: Image, binary: Image, horizontal: Image, dpi: int) -
     short rule. A rule has paper on both sides, except where rules cross
     it; a stroke is crossed by the character's other strokes.
     """
-    count, labels, stats, _ = cv2.connectedComponentsWithStats(vertical, connectivity=8)
+    count, labels, stats, _ = components(vertical)
     side = max(2, dpi // 100)
     others = cv2.bitwise_and(binary, cv2.bitwise_not(horizontal))
     width = binary.shape[1]
@@ -118,7 +178,7 @@ def _drop_strokes(vertical: Image, binary: Image, horizontal: Image, dpi: int) -
         if right.size:
             touched |= right.any(axis=1)
         if touched.mean() > 0.25:
-            vertical[labels == i] = 0
+            _paint(vertical, labels, stats, i, 0)
     return vertical
 
 
@@ -144,7 +204,7 @@ def find_tables(binary: Image, dpi: int) -> tuple[list[Grid], Image]:
     joint = max(3, dpi // 50)
     rules = cv2.dilate(rules, cv2.getStructuringElement(cv2.MORPH_RECT, (joint, joint)))
     grids: list[Grid] = []
-    count, labels, stats, _ = cv2.connectedComponentsWithStats(rules, connectivity=8)
+    count, labels, stats, _ = components(rules)
     min_side = dpi // 2
     for i in range(1, count):
         x, y, w, h, _area = (int(v) for v in stats[i])

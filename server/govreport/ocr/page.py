@@ -265,11 +265,7 @@ def read_image_page(
     prepared = clock.run("preprocess", lambda: prepare(image, dpi, turn or 0))
     blocks = _read(prepared, page, clock)
     if turn is None and _mean_confidence(blocks) < _UPRIGHT_CONFIDENCE:
-        small = np.asarray(
-            cv2.resize(prepared.gray, None, fx=0.5, fy=0.5, interpolation=cv2.INTER_AREA),
-            dtype=np.uint8,
-        )
-        found = clock.run("recognize", lambda: orientation(small))
+        found = clock.run("recognize", lambda: orientation(prepared.gray))
         if found:
             again = clock.run("preprocess", lambda: prepare(image, dpi, found))
             turned = _read(again, page, clock)
@@ -305,9 +301,24 @@ class _Clock:
             self.timings[stage] = self.timings.get(stage, 0.0) + elapsed
 
 
+def _grids(prepared: Prepared) -> tuple[list[Grid], Image]:
+    """The page's ruled tables and rules, found on the analysis copy, in full-resolution
+    pixels. The rules' mask is widened by the rounding of the enlargement, so that no edge of
+    a rule is left to be read as a 1."""
+    grids, rules = find_tables(prepared.binary, prepared.analysis_dpi)
+    scale = prepared.scale
+    if scale == 1.0:
+        return grids, rules
+    h, w = prepared.text_binary.shape
+    full = cv2.resize(rules, (w, h), interpolation=cv2.INTER_NEAREST)
+    grow = int(np.ceil(scale))
+    full = cv2.dilate(full, cv2.getStructuringElement(cv2.MORPH_RECT, (grow, grow)))
+    return [g.scaled(scale) for g in grids], np.asarray(full, dtype=np.uint8)
+
+
 def _read(prepared: Prepared, page: int, clock: _Clock) -> list[Block]:
     dpi = prepared.dpi
-    grids, rules = clock.run("grid", lambda: find_tables(prepared.binary, dpi))
+    grids, rules = clock.run("grid", lambda: _grids(prepared))
     clean = np.asarray(
         cv2.bitwise_and(prepared.text_binary, cv2.bitwise_not(rules)), dtype=np.uint8
     )

@@ -10,6 +10,11 @@ turn is decided by the caller: see ocr.page), and binarised
 with Otsu's threshold. Nothing is blurred before the table rules are
 found: thin rules at 200 dpi would vanish.
 
+On a budget: the skew and the table rules are found on an *analysis copy*
+at about ANALYSIS_DPI (a quarter of a 300 dpi page's pixels), binarised at full
+resolution first and shrunk so that a rule one pixel thin still shows.
+Only the image glyphs are read from is kept at full resolution.
+
 The affine transform from the source image to the prepared one is kept so
 that boxes found on the prepared page can be given back in the source's
 pixels.
@@ -17,6 +22,7 @@ pixels.
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 
 import cv2
@@ -30,20 +36,34 @@ Image = npt.NDArray[np.uint8]
 MAX_SKEW = 10.0  # degrees
 
 
+# Skew and rules are found on a copy shrunk by a whole factor to about this resolution (300
+# dpi: half size); a page under twice it is analysed as it is (a fractional shrink of a 200
+# dpi page loses the short rules of a cramped row).
+ANALYSIS_DPI = 150
+
+
 @dataclass(frozen=True, slots=True)
 class Prepared:
     """A page ready for grid detection and recognition."""
 
-    gray: Image  # flattened background, seals removed, upright and deskewed
-    binary: Image  # ink = 255, paper = 0: for rules and skew
+    # The page for reading glyphs, at full resolution: background flattened, seals and their
+    # stroke edges whitened (see lift_colour), upright and deskewed.
+    text_gray: Image
+    text_binary: Image  # ink = 255, paper = 0
+    # The analysis copy at ``analysis_dpi``: seals dropped (not lifted: thin rules under a
+    # seal would fade), for the rules, the skew and the page's orientation.
+    gray: Image
+    binary: Image  # ink = 255
     dpi: int
+    analysis_dpi: int
     rotation: int  # quarter turns applied (degrees, clockwise: 0/90/180/270)
     skew: float  # degrees the page was turned back by
     to_source: npt.NDArray[np.float64]  # 2x3 affine: prepared pixels -> source pixels
-    # The same page with the seals' stroke edges whitened too (see lift_colour): for reading
-    # glyphs. Thin rules under a seal fade in it, so rules are found on ``binary``.
-    text_gray: Image
-    text_binary: Image
+
+    @property
+    def scale(self) -> float:
+        """Full-resolution pixels per pixel of the analysis copy."""
+        return self.dpi / self.analysis_dpi
 
     def source_box(self, x0: float, y0: float, x1: float, y1: float) -> Box:
         """A box on the prepared page as the axis-aligned box it covers in the source image."""
@@ -74,7 +94,8 @@ def drop_colour(rgb: Image) -> Image:
     """
     if rgb.ndim == 2:
         return rgb
-    return np.asarray(rgb.max(axis=2), dtype=np.uint8)
+    # Pairwise over the channel views: thirty times faster than ``max(axis=2)``.
+    return np.asarray(np.maximum(np.maximum(rgb[..., 0], rgb[..., 1]), rgb[..., 2]))
 
 
 def lift_colour(rgb: Image, gray: Image) -> Image:
@@ -88,10 +109,10 @@ def lift_colour(rgb: Image, gray: Image) -> Image:
     """
     if rgb.ndim == 2:
         return gray
-    bright = gray.astype(np.float32)
-    chroma = bright - rgb.min(axis=2).astype(np.float32)
-    lifted = bright + _CHROMA_LIFT * chroma * (bright / 255.0)
-    return np.asarray(np.clip(np.rint(lifted), 0, 255), dtype=np.uint8)
+    darkest = np.minimum(np.minimum(rgb[..., 0], rgb[..., 1]), rgb[..., 2])
+    chroma = cv2.subtract(gray, darkest)
+    lift = cv2.multiply(chroma, gray, scale=_CHROMA_LIFT / 255.0)  # saturates at white
+    return np.asarray(cv2.add(gray, lift), dtype=np.uint8)
 
 
 def background(gray: Image, dpi: int) -> Image:
@@ -117,28 +138,44 @@ def binarize(gray: Image) -> Image:
     return np.asarray(binary, dtype=np.uint8)
 
 
-def _profile_score(binary_small: Image, angle: float) -> float:
-    h, w = binary_small.shape
-    matrix = cv2.getRotationMatrix2D((w / 2, h / 2), angle, 1.0)
-    turned = cv2.warpAffine(binary_small, matrix, (w, h), flags=cv2.INTER_NEAREST)
-    rows = turned.sum(axis=1, dtype=np.float64)
-    return float(np.square(np.diff(rows)).sum())
+# The page is cut into this many vertical strips for the skew search (see skew_angle).
+_SKEW_STRIPS = 32
 
 
 def skew_angle(binary: Image) -> float:
-    """The angle (degrees, counter-clockwise positive as OpenCV) that levels the rows of ink."""
-    scale = 0.25
-    small: Image = np.asarray(
-        cv2.resize(binary, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA), dtype=np.uint8
+    """The angle (degrees, counter-clockwise positive as OpenCV) that levels the rows of ink.
+
+    A small turn moves each column of the page up or down by its distance
+    from the centre times the angle's tangent, so instead of turning the
+    page for every angle tried, the row profile of each vertical strip is
+    taken once and the strips' profiles are shifted and summed: the angle
+    whose summed profile is sharpest (the largest sum of squared
+    differences between neighbouring rows) is the skew. Searched by half
+    degrees over ±MAX_SKEW, then tenths, then twentieths.
+    """
+    h, w = binary.shape
+    strips = max(1, min(_SKEW_STRIPS, w // 8))
+    edges = np.linspace(0, w, strips + 1).astype(int)
+    profiles = np.stack(
+        [binary[:, a:b].sum(axis=1, dtype=np.float64) for a, b in itertools.pairwise(edges)]
     )
-    best = max(np.arange(-MAX_SKEW, MAX_SKEW + 0.01, 0.5), key=lambda a: _profile_score(small, a))
-    half: Image = np.asarray(
-        cv2.resize(binary, None, fx=0.5, fy=0.5, interpolation=cv2.INTER_AREA), dtype=np.uint8
-    )
-    fine = max(
-        np.arange(best - 0.5, best + 0.51, 0.05), key=lambda a: _profile_score(half, float(a))
-    )
-    return round(float(fine), 2)
+    centres = (edges[:-1] + edges[1:]) / 2 - w / 2
+    # The finer searches may step past MAX_SKEW by up to half a degree.
+    reach = int(np.ceil(w / 2 * np.tan(np.radians(MAX_SKEW + 1)))) + 1
+    padded = np.pad(profiles, ((0, 0), (reach, reach)))
+    rows = np.arange(h)
+
+    def sharpness(angle: float) -> float:
+        # Turned by ``angle``, row y of the page holds what was at y + dx * tan(angle).
+        shifts = np.rint(centres * np.tan(np.radians(angle))).astype(int)
+        summed = padded[np.arange(strips)[:, None], rows[None, :] + reach + shifts[:, None]]
+        return float(np.square(np.diff(summed.sum(axis=0))).sum())
+
+    best = float(max(np.arange(-MAX_SKEW, MAX_SKEW + 0.01, 0.5), key=sharpness))
+    for step, span in ((0.1, 0.5), (0.05, 0.05)):
+        candidates = np.arange(best - span, best + span + step / 2, step)
+        best = float(max(candidates, key=lambda a: sharpness(float(a))))
+    return round(best, 2)
 
 
 def _rotate_quarter(image: Image, turn: int) -> Image:
@@ -162,38 +199,67 @@ def _quarter_matrix(turn: int, w: int, h: int) -> npt.NDArray[np.float64]:
     return np.array([[0, -1, w - 1], [1, 0, 0], [0, 0, 1]], dtype=np.float64)
 
 
+def shrink_binary(binary: Image, factor: float) -> Image:
+    """A binary image made smaller, keeping every pixel at least a quarter inked: a rule one
+    pixel thin at full resolution stays a rule."""
+    if factor >= 1.0:
+        return binary
+    small = cv2.resize(binary, None, fx=factor, fy=factor, interpolation=cv2.INTER_AREA)
+    _, out = cv2.threshold(small, 63, 255, cv2.THRESH_BINARY)
+    return np.asarray(out, dtype=np.uint8)
+
+
+def _rotation(cx: float, cy: float, angle: float) -> npt.NDArray[np.float64]:
+    return np.asarray(cv2.getRotationMatrix2D((cx, cy), angle, 1.0), dtype=np.float64)
+
+
+def _warp(image: Image, matrix: npt.NDArray[np.float64]) -> Image:
+    h, w = image.shape
+    return np.asarray(
+        cv2.warpAffine(image, matrix, (w, h), flags=cv2.INTER_LINEAR, borderValue=(255, 255, 255)),
+        dtype=np.uint8,
+    )
+
+
 def prepare(image: Image, dpi: int, turn: int = 0) -> Prepared:
     """The page turned clockwise by ``turn`` (0/90/180/270), deskewed and binarised."""
+    factor = 1.0 / max(1, dpi // ANALYSIS_DPI)
+    analysis_dpi = round(dpi * factor)
     plain = drop_colour(image)
     paper = background(plain, dpi)
-    gray = _rotate_quarter(flatten(plain, dpi, paper), turn)
-    text_gray = _rotate_quarter(flatten(lift_colour(image, plain), dpi, paper), turn)
     h, w = plain.shape
     to_source = _quarter_matrix(turn, w, h)
-    binary = binarize(gray)
+    flat = flatten(plain, dpi, paper)
+    gray = _rotate_quarter(
+        np.asarray(cv2.resize(flat, None, fx=factor, fy=factor, interpolation=cv2.INTER_AREA))
+        if factor < 1.0
+        else flat,
+        turn,
+    )
+    binary = _rotate_quarter(shrink_binary(binarize(flat), factor), turn)
+    text_gray = _rotate_quarter(flatten(lift_colour(image, plain), dpi, paper), turn)
     angle = skew_angle(binary)
     if abs(angle) >= 0.05:
-        rh, rw = gray.shape
-        matrix = cv2.getRotationMatrix2D((rw / 2, rh / 2), angle, 1.0)
-        gray, text_gray = (
-            np.asarray(
-                cv2.warpAffine(
-                    g, matrix, (rw, rh), flags=cv2.INTER_LINEAR, borderValue=(255, 255, 255)
-                ),
-                dtype=np.uint8,
-            )
-            for g in (gray, text_gray)
+        rh, rw = text_gray.shape
+        matrix = _rotation(rw / 2, rh / 2, angle)
+        text_gray = _warp(text_gray, matrix)
+        # The same turn about the same point, in the analysis copy's pixels.
+        small = _rotation(gray.shape[1] / 2, gray.shape[0] / 2, angle)
+        gray = _warp(gray, small)
+        inked = _warp(np.asarray(cv2.bitwise_not(binary), dtype=np.uint8), small)
+        binary = np.asarray(
+            cv2.threshold(inked, 191, 255, cv2.THRESH_BINARY_INV)[1], dtype=np.uint8
         )
-        binary = binarize(gray)
         inverse = cv2.invertAffineTransform(matrix)
         to_source = to_source @ np.vstack([inverse, [0, 0, 1]])
     return Prepared(
+        text_gray,
+        binarize(text_gray),
         gray,
-        binary,
+        np.asarray(binary, dtype=np.uint8),
         dpi,
+        analysis_dpi,
         turn,
         angle,
         np.asarray(to_source[:2], dtype=np.float64),
-        text_gray,
-        binarize(text_gray),
     )

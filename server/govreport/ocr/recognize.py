@@ -5,34 +5,25 @@ crops of a page (all its numeric cells, or all its label cells) are
 stacked one under another with blank space between them and read in one
 call with ``--psm 6``; every word Tesseract reports is given back to the
 crop its centre falls in. Numbers are read with the English model and a
-digit whitelist; labels and free text with ``chi_sim``. Each Tesseract
-process runs on one thread (``OMP_THREAD_LIMIT=1``): several pages in
-parallel use the cores better than OpenMP inside one.
+digit whitelist; labels and free text with ``chi_sim``. Tesseract itself
+is behind ocr.engine.
 """
 
 from __future__ import annotations
 
-import os
-import re
-import tempfile
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import cv2
 import numpy as np
-import pytesseract
 
 from govreport.layout import Line, Word, after_latin, join_lines
+from govreport.ocr.engine import Mode, engine
 from govreport.ocr.preprocess import Image
 
-os.environ.setdefault("OMP_THREAD_LIMIT", "1")
-
 DIGITS = "0123456789.+-/"
-NUMBER_CONFIG = (
-    f"--psm 6 -c tessedit_char_whitelist={DIGITS} -c load_system_dawg=0 -c load_freq_dawg=0"
-)
-TEXT_CONFIG = "--psm 6"
-PAGE_CONFIG = "--psm 4"
+NUMBERS = Mode("eng", 6, DIGITS)
+TEXT = Mode("chi_sim", 6)
+PAGE = Mode("chi_sim", 4)
 
 
 @dataclass(slots=True)
@@ -62,42 +53,14 @@ def tesseract_lines(words: list[Word]) -> list[Line]:
     return [Line(sorted(ws, key=lambda w: w.x0), after_latin) for ws in out.values()]
 
 
-def _data(image: Image, lang: str, config: str) -> list[Word]:
-    """Tesseract's words on ``image`` (black ink on white)."""
-    with tempfile.TemporaryDirectory(prefix="govreport-ocr-") as tmp:
-        path = Path(tmp) / "page.pgm"  # uncompressed: faster to write than PNG
-        cv2.imwrite(str(path), image)
-        data = pytesseract.image_to_data(
-            str(path), lang=lang, config=config, output_type=pytesseract.Output.DICT
-        )
-    words: list[Word] = []
-    for i, text in enumerate(data["text"]):
-        conf = float(data["conf"][i])
-        text = str(text).strip()
-        if conf < 0 or not text:
-            continue
-        x, y, w, h = (int(data[k][i]) for k in ("left", "top", "width", "height"))
-        line = (int(data["block_num"][i]), int(data["par_num"][i]), int(data["line_num"][i]))
-        words.append(Word(text, x, y, x + w, y + h, max(0.0, min(1.0, conf / 100)), line))
-    return words
-
-
 def orientation(image: Image) -> int:
-    """Tesseract's OSD: the clockwise quarter turn (0/90/180/270) that makes the page upright."""
-    with tempfile.TemporaryDirectory(prefix="govreport-ocr-") as tmp:
-        path = Path(tmp) / "page.pgm"
-        cv2.imwrite(str(path), image)
-        try:
-            osd = pytesseract.image_to_osd(str(path), config="--psm 0")
-        except pytesseract.TesseractError:
-            return 0  # too little text to tell
-    match = re.search(r"Rotate:\s*(\d+)", osd)
-    return int(match.group(1)) % 360 if match else 0
+    """The clockwise quarter turn (0/90/180/270) that makes the page upright."""
+    return engine().orientation(image)
 
 
 def read_page(image: Image, lang: str = "chi_sim") -> list[Word]:
     """Every word on a page (free text), with Tesseract's page layout."""
-    return _data(image, lang, PAGE_CONFIG)
+    return engine().words(image, Mode(lang, PAGE.psm))
 
 
 def split_lines(crop: Image) -> list[Image]:
@@ -142,13 +105,20 @@ def split_lines(crop: Image) -> list[Image]:
 def read_figure(crop: Image) -> Read:
     """One figure crop read on its own: Tesseract drops a lone glyph on a line of a stacked
     sheet now and then, and reads it as a single character (``--psm 10``) or a single line
-    (``--psm 7``) when given alone, with a margin."""
+    (``--psm 7``) when given alone, with a margin; what those modes still find nothing in is
+    read as a raw line (``--psm 13``, no layout analysis: a serif 1 alone on a sheet)."""
     pad = max(8, crop.shape[0] // 2)
-    sheet = cv2.copyMakeBorder(crop, pad, pad, pad, pad, cv2.BORDER_CONSTANT, value=255)
+    sheet = np.asarray(
+        cv2.copyMakeBorder(crop, pad, pad, pad, pad, cv2.BORDER_CONSTANT, value=255),
+        dtype=np.uint8,
+    )
     glyphs = cv2.connectedComponents(np.asarray(sheet < 128, dtype=np.uint8))[0] - 1
-    psm = 10 if glyphs <= 1 else 7
-    config = NUMBER_CONFIG.replace("--psm 6", f"--psm {psm}")
-    return Read(_data(np.asarray(sheet, dtype=np.uint8), "eng", config))
+    read = Read()
+    for psm in (10 if glyphs <= 1 else 7, 13):
+        read = Read(engine().words(sheet, Mode("eng", psm, DIGITS)))
+        if read.words:
+            break
+    return read
 
 
 def read_stacked(crops: list[Image], numeric: bool, dpi: int) -> list[Read]:
@@ -175,7 +145,7 @@ def read_stacked(crops: list[Image], numeric: bool, dpi: int) -> list[Read]:
         sheet[y : y + h, pad : pad + w] = line
         spans.append((y, y + h))
         y += h + gap
-    words = _data(sheet, "eng", NUMBER_CONFIG) if numeric else _data(sheet, "chi_sim", TEXT_CONFIG)
+    words = engine().words(sheet, NUMBERS if numeric else TEXT)
     reads = [Read() for _ in crops]
     starts = [s for s, _ in spans]
     for word in words:
