@@ -33,7 +33,9 @@ const (
 // Error is a failed call or a failed document of a batch.
 //
 // Every error the Client returns for a call that reached (or tried to reach)
-// the server is an *Error; use errors.As to get it.
+// the server is an *Error; use errors.As to get it. Arguments the Client
+// refuses before any call (ExtractPages: no pages, a file that is no page
+// image) are an *Error too: codes.InvalidArgument, no Reason.
 type Error struct {
 	// Code is the gRPC status code, e.g. codes.InvalidArgument.
 	Code codes.Code
