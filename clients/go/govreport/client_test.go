@@ -5,6 +5,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"image"
+	"image/draw"
+	"image/png"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -377,4 +380,92 @@ func TestCallErrors(t *testing.T) {
 			t.Error("a certificate without its key: no error")
 		}
 	})
+}
+
+// pages are the three page images of testdata/pages (made by make_pages.py):
+// title and 一 on page 1, 二 and 三 on page 2, 四 to 六 and the date on page 3.
+func pages(t *testing.T) []string {
+	t.Helper()
+	var paths []string
+	for _, name := range []string{"第1页.png", "第2页.jpg", "第3页.png"} {
+		path := filepath.Join("testdata", "pages", name)
+		if _, err := os.Stat(path); err != nil {
+			t.Fatal(err)
+		}
+		paths = append(paths, path)
+	}
+	return paths
+}
+
+// pageSetFormat is the DocumentFormat of a page set, by name: the value is
+// new in service.proto, and a name compiles with or without it.
+const pageSetFormat = "DOCUMENT_FORMAT_PAGE_SET"
+
+// checkPageSet checks the Extraction of a page set of n pages whose first
+// three are pages(t), in that order.
+func checkPageSet(t *testing.T, x *govreportv1.Extraction, n int) {
+	t.Helper()
+	doc := x.GetDocument()
+	if doc.GetFormat().String() != pageSetFormat || doc.GetPageCount() != int32(n) || doc.GetFilename() != govreport.PagesFilename {
+		t.Errorf("document: got format %s, %d pages, filename %q; want %s, %d pages, %q",
+			doc.GetFormat(), doc.GetPageCount(), doc.GetFilename(), pageSetFormat, n, govreport.PagesFilename)
+	}
+	meta := x.GetReport().GetMetadata()
+	if meta.GetReportYear() != 2024 || meta.GetAgency() != "示例县卫生健康局" {
+		t.Errorf("metadata: got %v", meta)
+	}
+	// The date is printed on the third page: read from page 3, the pages kept their order.
+	if got := meta.GetSources()["publication_date"].GetPage(); meta.GetPublicationDate() != "2025-01-10" || got != 3 {
+		t.Errorf("publication date %q read on page %d, want 2025-01-10 on page 3", meta.GetPublicationDate(), got)
+	}
+}
+
+// Needs the server's page sets (a ZIP of page images as one document).
+func TestExtractPages(t *testing.T) {
+	c := newClient(t, govreport.Options{})
+	x, err := c.ExtractPages(context.Background(), pages(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkPageSet(t, x, 3)
+}
+
+// A page set over UploadThreshold goes through ExtractUpload. Needs the
+// server's page sets.
+func TestExtractPagesUpload(t *testing.T) {
+	var seen methods
+	c := newClient(t, govreport.Options{DialOptions: []grpc.DialOption{grpc.WithStreamInterceptor(seen.intercept)}})
+	paths := pages(t)
+	// Page 1 again, as an uncompressed RGBA PNG of about 8.7 MB.
+	f, err := os.Open(paths[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	img, err := png.Decode(f)
+	f.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	rgba := image.NewNRGBA(img.Bounds())
+	draw.Draw(rgba, rgba.Bounds(), img, img.Bounds().Min, draw.Src)
+	var big bytes.Buffer
+	if err := (&png.Encoder{CompressionLevel: png.NoCompression}).Encode(&big, rgba); err != nil {
+		t.Fatal(err)
+	}
+	if big.Len() <= govreport.UploadThreshold {
+		t.Fatalf("page 1 uncompressed is only %d bytes", big.Len())
+	}
+	paths[0] = filepath.Join(t.TempDir(), "第1页-big.png")
+	if err := os.WriteFile(paths[0], big.Bytes(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+
+	x, err := c.ExtractPages(context.Background(), paths)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !seen.has("/govreport.v1.ReportExtractor/ExtractUpload") {
+		t.Errorf("a page set of %d bytes was not uploaded in chunks (streams: %v)", big.Len(), seen.names)
+	}
+	checkPageSet(t, x, 3)
 }
