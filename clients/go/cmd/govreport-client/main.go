@@ -1,12 +1,14 @@
 // Command govreport-client extracts reports through a govreport server and
 // prints each Extraction as proto3 JSON, one line per file (JSON Lines), in
-// the order the files were given.
+// the order the files were given. With --pages, the files are the page
+// images of ONE report, in the order given, and it prints one line.
 //
 //	govreport-client extract [--server ADDR[,ADDR...]] [--timeout S] [--token T]
-//	                         [--tls-ca FILE] [--tls-cert FILE --tls-key FILE] FILE...
+//	                         [--tls-ca FILE] [--tls-cert FILE --tls-key FILE] [--pages] FILE...
 //
 // Exit status: 0 when every file was extracted, 2 when some file failed
-// (each failure on stderr as "FILE: REASON: message") or on a usage error.
+// (each failure on stderr as "FILE: REASON: message"; for --pages,
+// "pages.zip: REASON: message") or on a usage error.
 package main
 
 import (
@@ -45,9 +47,12 @@ func main() {
 
 func usage(w io.Writer) {
 	fmt.Fprint(w, `usage: govreport-client extract [flags] FILE...
+       govreport-client extract [flags] --pages PAGE...
 
 Extracts each FILE through a govreport server and prints its Extraction as
-proto3 JSON, one line per file. Exit status 2 when a file failed.
+proto3 JSON, one line per file. With --pages, the PAGE images (.png, .jpg,
+.jpeg, .tif, .tiff, .bmp, .webp) are the pages of one report, in the order
+given: one line. Exit status 2 when a file failed.
 
 flags:
 `)
@@ -71,6 +76,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	certFile := flags.String("tls-cert", "", "client certificate PEM `FILE`, for mutual TLS (with --tls-key)")
 	keyFile := flags.String("tls-key", "", "client key PEM `FILE`, for mutual TLS (with --tls-cert)")
 	filedYear := flags.Int("filed-year", 0, "the `YEAR` the reports are filed under (rule R9); 0: unknown")
+	pages := flags.Bool("pages", false, "the files are the page images of one report, in the order given (sent as "+govreport.PagesFilename+")")
 	if err := flags.Parse(args[1:]); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return exitOK
@@ -103,7 +109,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	code := exitOK
 	emit := func(r govreport.BatchResult) {
 		if r.Err != nil {
-			fmt.Fprintf(stderr, "%s: %s\n", r.Path, describe(r.Err))
+			fmt.Fprintf(stderr, "%s: %s\n", r.Path, describe(r.Path, r.Err))
 			code = exitFailed
 			return
 		}
@@ -118,6 +124,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		out.Flush() // a line as soon as it is ready, for a reader downstream
 	}
 
+	if *pages {
+		x, err := client.ExtractPages(ctx, files)
+		emit(govreport.BatchResult{Path: govreport.PagesFilename, Extraction: x, Err: err})
+		return code
+	}
 	if len(files) == 1 {
 		x, err := client.ExtractFile(ctx, files[0])
 		emit(govreport.BatchResult{Path: files[0], Extraction: x, Err: err})
@@ -138,21 +149,26 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	return code
 }
 
-// describe is "REASON: message" for a failed file, in the form the Python
-// command prints, file errors included.
-func describe(err error) string {
+// describe is "REASON: message" for a failed document, in the form the
+// Python command prints, file errors included; a file error names the file
+// when it is not the document itself (a page of --pages).
+func describe(document string, err error) string {
 	var e *govreport.Error
-	var pathErr *fs.PathError
-	switch {
-	case errors.As(err, &e):
+	if errors.As(err, &e) {
 		return e.Error()
-	case errors.Is(err, fs.ErrNotExist):
-		return "NOT_FOUND: no such file"
-	case errors.As(err, &pathErr):
-		return "UNREADABLE: " + pathErr.Err.Error()
-	default:
-		return "UNREADABLE: " + err.Error()
 	}
+	reason, message := "UNREADABLE", err.Error()
+	var pathErr *fs.PathError
+	if errors.As(err, &pathErr) {
+		message = pathErr.Err.Error()
+	}
+	if errors.Is(err, fs.ErrNotExist) {
+		reason, message = "NOT_FOUND", "no such file"
+	}
+	if pathErr != nil && pathErr.Path != document {
+		message = pathErr.Path + ": " + message
+	}
+	return reason + ": " + message
 }
 
 func envOr(name, fallback string) string {

@@ -130,3 +130,50 @@ func TestUnreachableServer(t *testing.T) {
 		t.Errorf("exit %d, stdout %q, stderr %q", code, stdout, stderr)
 	}
 }
+
+// pagePaths are the page images of the library's tests (testdata/pages).
+func pagePaths() []string {
+	dir := filepath.Join(repo, "clients", "go", "govreport", "testdata", "pages")
+	return []string{filepath.Join(dir, "第1页.png"), filepath.Join(dir, "第2页.jpg"), filepath.Join(dir, "第3页.png")}
+}
+
+// Needs the server's page sets (a ZIP of page images as one document).
+func TestExtractPages(t *testing.T) {
+	args := append([]string{"extract", "--server", server.Addr, "--pages"}, pagePaths()...)
+	code, stdout, stderr := runCommand(args...)
+	if code != exitOK || stderr != "" {
+		t.Fatalf("exit %d, stderr %q", code, stderr)
+	}
+	xs := lines(t, stdout)
+	if len(xs) != 1 {
+		t.Fatalf("want one line for the pages, got %q", stdout)
+	}
+	doc := xs[0].GetDocument()
+	// DOCUMENT_FORMAT_PAGE_SET by name: it is new in service.proto.
+	if doc.GetFormat().String() != "DOCUMENT_FORMAT_PAGE_SET" || doc.GetPageCount() != 3 || doc.GetFilename() != "pages.zip" {
+		t.Errorf("document: got %v", doc)
+	}
+	if xs[0].GetReport().GetMetadata().GetReportYear() != 2024 {
+		t.Errorf("metadata: got %v", xs[0].GetReport().GetMetadata())
+	}
+}
+
+func TestExtractPagesRefused(t *testing.T) {
+	missing := filepath.Join(t.TempDir(), "第9页.png")
+	for _, tc := range []struct {
+		pages []string
+		want  string
+	}{
+		{[]string{pagePaths()[0], "notes.txt"}, "pages.zip: INVALID_ARGUMENT: page 2, notes.txt, is not a page image"},
+		{[]string{pagePaths()[0], missing}, "pages.zip: NOT_FOUND: " + missing + ": no such file\n"},
+	} {
+		// Refused before any call: nothing listens on port 1.
+		code, stdout, stderr := runCommand(append([]string{"extract", "--server", "127.0.0.1:1", "--pages"}, tc.pages...)...)
+		if code != exitFailed || stdout != "" || !strings.HasPrefix(stderr, tc.want) {
+			t.Errorf("%q: exit %d, stdout %q, stderr %q; want %q", tc.pages, code, stdout, stderr, tc.want)
+		}
+	}
+	if code, _, stderr := runCommand("extract", "--pages"); code != exitFailed || !strings.Contains(stderr, "no FILE") {
+		t.Errorf("--pages and no file: exit %d, stderr %q", code, stderr)
+	}
+}
