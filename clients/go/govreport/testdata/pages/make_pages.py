@@ -24,13 +24,19 @@ PAGES = [
     [
         ("title", "示例县卫生健康局"),
         ("title", "2024年政府信息公开工作年度报告"),
-        ("body", "本年度报告依据《中华人民共和国政府信息公开条例》的规定编制，"
-                 "由总体情况、主动公开政府信息情况、收到和处理政府信息公开申请情况、"
-                 "政府信息公开行政复议和行政诉讼情况、存在的主要问题及改进情况、"
-                 "其他需要报告的事项六部分组成。本年度报告所列数据统计期限自2024年1月1日起至12月31日止。"),
+        (
+            "body",
+            "本年度报告依据《中华人民共和国政府信息公开条例》的规定编制，"
+            "由总体情况、主动公开政府信息情况、收到和处理政府信息公开申请情况、"
+            "政府信息公开行政复议和行政诉讼情况、存在的主要问题及改进情况、"
+            "其他需要报告的事项六部分组成。本年度报告所列数据统计期限自2024年1月1日起至12月31日止。",
+        ),
         ("heading", "一、总体情况"),
-        ("body", "2024年，示例县卫生健康局通过政府门户网站主动公开政府信息，"
-                 "及时发布部门动态和卫生健康领域群众关心的信息。"),
+        (
+            "body",
+            "2024年，示例县卫生健康局通过政府门户网站主动公开政府信息，"
+            "及时发布部门动态和卫生健康领域群众关心的信息。",
+        ),
     ],
     [
         ("heading", "二、主动公开政府信息情况"),
@@ -52,18 +58,21 @@ PAGES = [
 SIZES = {"title": 40, "heading": 32, "body": 28, "right": 28}
 
 
-def wrap(draw, text, font, width):
-    lines, line = [], ""
+def wrap(
+    draw: ImageDraw.ImageDraw, text: str, font: ImageFont.FreeTypeFont, width: int
+) -> list[str]:
+    lines: list[str] = []
+    line = ""
     for ch in text:
         if draw.textlength(line + ch, font=font) > width:
             lines.append(line)
             line = ch
         else:
             line += ch
-    return lines + [line]
+    return [*lines, line]
 
 
-def page(blocks):
+def page(blocks: list[tuple[str, str]]) -> Image.Image:
     image = Image.new("L", (WIDTH, HEIGHT), 255)
     draw = ImageDraw.Draw(image)
     y = MARGIN
