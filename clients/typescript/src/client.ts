@@ -14,6 +14,7 @@ import {
 } from "@grpc/grpc-js";
 
 import { GovReportError } from "./errors.js";
+import { PAGES_FILENAME, pagesZip } from "./pages.js";
 import type { AnnualReport } from "./gen/govreport/v1/report.js";
 import { TemplateVersion } from "./gen/govreport/v1/report.js";
 import {
@@ -136,6 +137,22 @@ export class GovReportClient {
     const response = await this.unary<ExtractResponse>(params, (md, opts, cb) => stub.extract(request, md, opts, cb));
     if (!response.extraction) throw noResult("Extract");
     return response.extraction;
+  }
+
+  /**
+   * Extracts page images (one file a page: scans, phone photos) as ONE
+   * report, the pages in the order given whatever the files are called. They
+   * are sent as a ZIP named "pages.zip" (ExtractUpload over 4 MiB) whose
+   * members are "0001-<name>", "0002-<name>", …; the server reads it as
+   * DOCUMENT_FORMAT_PAGE_SET.
+   *
+   * No paths, or a file that is not a .png, .jpg, .jpeg, .tif, .tiff, .bmp or
+   * .webp image by its name, is refused before any call: a GovReportError
+   * INVALID_ARGUMENT (no reason) naming the file. A page that cannot be read
+   * is a GovReportError too (NOT_FOUND when missing).
+   */
+  async extractPages(paths: readonly string[], params: ExtractParams = {}): Promise<Extraction> {
+    return this.extract(await pagesZip(paths), PAGES_FILENAME, params);
   }
 
   /**

@@ -10,6 +10,7 @@ export {
   UNARY_LIMIT_BYTES,
 } from "./client.js";
 export { GovReportError } from "./errors.js";
+export { PAGE_EXTENSIONS, PAGES_FILENAME } from "./pages.js";
 export { status } from "@grpc/grpc-js";
 // The messages (types and their toJSON/fromJSON/encode/decode helpers).
 export * from "./gen/govreport/v1/report.js";
