@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// extract: prints each file's Extraction as proto3 JSON, one line per file.
+// extract: prints each file's Extraction as proto3 JSON, one line per file;
+// with --pages, the files are the page images of one report: one line.
 import { parseArgs } from "node:util";
 
 import { status as grpcStatus } from "@grpc/grpc-js";
@@ -7,11 +8,15 @@ import { status as grpcStatus } from "@grpc/grpc-js";
 import { type BatchResult, GovReportClient } from "./client.js";
 import { GovReportError } from "./errors.js";
 import { Extraction } from "./gen/govreport/v1/service.js";
+import { PAGES_FILENAME } from "./pages.js";
 
 const USAGE = `usage: extract [--server ADDR[,ADDR...]] [--timeout S] [--token T]
-               [--tls-ca FILE] [--tls-cert FILE --tls-key FILE] FILE...
+               [--tls-ca FILE] [--tls-cert FILE --tls-key FILE] [--pages] FILE...
 
 Prints, for each FILE in order, its Extraction as proto3 JSON on one line.
+With --pages, the FILEs are the page images (.png, .jpg, .jpeg, .tif, .tiff,
+.bmp, .webp) of ONE report, in the order given: one line, and a failure is
+reported as "${PAGES_FILENAME}: REASON: message".
 Several servers share the files. --timeout bounds each call (all the files
 sent to one server are one call). The token may also come from GOVREPORT_TOKEN.
 Exit status: 0 when every file was extracted, 2 when one failed
@@ -33,6 +38,7 @@ async function main(argv: string[]): Promise<number> {
         "tls-ca": { type: "string" },
         "tls-cert": { type: "string" },
         "tls-key": { type: "string" },
+        pages: { type: "boolean" },
         help: { type: "boolean", short: "h" },
       },
     });
@@ -59,6 +65,19 @@ async function main(argv: string[]): Promise<number> {
     });
   } catch (err) {
     return usage(err instanceof Error ? err.message : String(err));
+  }
+
+  if (values.pages) {
+    try {
+      const extraction = await client.extractPages(files);
+      process.stdout.write(`${JSON.stringify(Extraction.toJSON(extraction))}\n`);
+      return EXIT_OK;
+    } catch (err) {
+      report(PAGES_FILENAME, GovReportError.from(err));
+      return EXIT_FAILED;
+    } finally {
+      client.close();
+    }
   }
 
   // Results come back in any order; print them in the order of the files so
