@@ -16,6 +16,7 @@ import {
   type Cell,
   CellState,
   type BatchResult,
+  documentFormatToJSON,
   GovReportClient,
   GovReportError,
   TemplateVersion,
@@ -27,6 +28,13 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), ".."); // clients/
 const repo = resolve(root, "../..");
 const samples = join(repo, "server/govreport/samples");
 const SEED = "000_920faedf84c991f1";
+/**
+ * Three page images of a made-up report (drawn by clients/go/govreport/testdata/pages/make_pages.py):
+ * title and 一 on page 1, 二 and 三 on page 2, 四 to 六 and the date on page 3.
+ */
+const PAGES = ["第1页.png", "第2页.jpg", "第3页.png"].map((name) => join(root, "test/data/pages", name));
+/** New in service.proto with page sets: compared by name, so the tests compile with or without it. */
+const PAGE_SET = "DOCUMENT_FORMAT_PAGE_SET";
 const TOKEN = "test-token";
 
 let server: ChildProcess;
@@ -179,6 +187,20 @@ describe("GovReportClient", { timeout: 120_000 }, () => {
     }
   });
 
+  // Needs the server's page sets (a ZIP of page images as one document).
+  test("extractPages reads page images as one report, in the order given", async () => {
+    const extraction = await client.extractPages(PAGES);
+    assert.equal(documentFormatToJSON(extraction.document!.format), PAGE_SET);
+    assert.equal(extraction.document?.pageCount, PAGES.length);
+    assert.equal(extraction.document?.filename, "pages.zip");
+    const meta = extraction.report?.metadata;
+    assert.equal(meta?.reportYear, 2024);
+    assert.equal(meta?.agency, "示例县卫生健康局");
+    // The date is printed on the third page: read on page 3, the pages kept their order.
+    assert.equal(meta?.publicationDate, "2025-01-10");
+    assert.equal(meta?.sources["publication_date"]?.page, 3);
+  });
+
   test("getTemplate describes the 2021 template", async () => {
     const template = await client.getTemplate();
     assert.equal(template.version, TemplateVersion.TEMPLATE_VERSION_2021);
@@ -230,5 +252,37 @@ describe("extract command", { timeout: 120_000 }, () => {
     assert.equal(json.report.metadata.templateVersion, "TEMPLATE_VERSION_2021");
     assert.equal(json.report.proactiveDisclosure2021.licensingDecisions.count, 292);
     assert.ok(failure.stderr.startsWith(`${garbage}: UNSUPPORTED_FORMAT: `), failure.stderr);
+  });
+});
+
+describe("extract --pages", { timeout: 120_000 }, () => {
+  const cli = (args: string[]) =>
+    promisify(execFile)(process.execPath, [join(root, "dist/cli.js"), ...args], {
+      env: { ...process.env, GOVREPORT_TOKEN: TOKEN },
+      maxBuffer: 64 * 1024 * 1024,
+    });
+
+  // Needs the server's page sets (a ZIP of page images as one document).
+  test("prints one JSON line for all the pages", async () => {
+    const { stdout, stderr } = await cli(["--server", address, "--timeout", "60", "--pages", ...PAGES]);
+    assert.equal(stderr, "");
+    const lines = stdout.trim().split("\n");
+    assert.equal(lines.length, 1);
+    const json = JSON.parse(lines[0]!);
+    assert.equal(json.document.format, PAGE_SET);
+    assert.equal(json.document.pageCount, 3);
+    assert.equal(json.document.filename, "pages.zip");
+    assert.equal(json.report.metadata.reportYear, 2024);
+  });
+
+  test("refuses a file that is no page image, before any call", async () => {
+    // Nothing listens on port 1.
+    const failure = await cli(["--server", "127.0.0.1:1", "--pages", PAGES[0]!, "notes.txt"]).then(
+      () => assert.fail("extract --pages exited 0 with a text file"),
+      (e: { code: number; stdout: string; stderr: string }) => e,
+    );
+    assert.equal(failure.code, 2);
+    assert.equal(failure.stdout, "");
+    assert.ok(failure.stderr.startsWith("pages.zip: INVALID_ARGUMENT: page 2, notes.txt, is not a page image"), failure.stderr);
   });
 });
