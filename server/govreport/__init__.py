@@ -4,6 +4,7 @@
     extraction = govreport.extract("report.pdf")            # in this process
     with govreport.Client("localhost:50051") as client:     # on a server
         extraction = client.extract("report.pdf")
+        extraction = client.extract(govreport.PageSet.of(["p1.jpg", "p2.jpg"]))  # one report
 
 Failures are ``govreport.GovreportError`` (a reason, a message, details).
 """
@@ -13,11 +14,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
-__all__ = ["Client", "Credentials", "GovreportError", "extract"]
+__all__ = ["Client", "Credentials", "GovreportError", "PageSet", "extract"]
 
 if TYPE_CHECKING:
     from govreport.client import Client, Credentials, extract
     from govreport.errors import GovreportError
+    from govreport.pageset import PageSet
 
 
 def __getattr__(name: str) -> Any:
@@ -27,6 +29,10 @@ def __getattr__(name: str) -> Any:
         from govreport import client
 
         return getattr(client, name)
+    if name == "PageSet":
+        from govreport.pageset import PageSet
+
+        return PageSet
     if name == "GovreportError":
         from govreport.errors import GovreportError
 

@@ -22,6 +22,7 @@ from govreport.convert import ConvertOptions
 from govreport.errors import GovreportError, Reason
 from govreport.formats import DOCUMENT_SUFFIXES
 from govreport.normalize import label_key
+from govreport.pageset import page_folder
 from govreport.settings import Settings
 from govreport.v1 import report_pb2, service_pb2, validation_pb2
 from govreport.validation.registry import cross_year_rules
@@ -52,18 +53,27 @@ class Outcome:
 
 
 def expand(inputs: Sequence[str]) -> list[str]:
-    """Files as given, and the documents under each folder (recursively, sorted)."""
+    """Files as given, and the documents under each folder (recursively, sorted). A folder of
+    page images numbered as pages (pageset.page_folder) is one document: its own path."""
     out: list[str] = []
     for item in inputs:
         path = Path(item)
         if path.is_dir():
-            out.extend(
-                str(p)
-                for p in sorted(path.rglob("*"))
-                if p.is_file() and p.suffix.lower() in DOCUMENT_SUFFIXES
-            )
+            out.extend(_documents_under(path))
         else:
             out.append(item)
+    return out
+
+
+def _documents_under(folder: Path) -> list[str]:
+    if page_folder(folder) is not None:
+        return [str(folder)]
+    out: list[str] = []
+    for entry in sorted(folder.iterdir()):
+        if entry.is_dir():
+            out.extend(_documents_under(entry))
+        elif entry.is_file() and entry.suffix.lower() in DOCUMENT_SUFFIXES:
+            out.append(str(entry))
     return out
 
 

@@ -3,6 +3,7 @@
     import govreport
     with govreport.Client("localhost:50051") as client:
         extraction = client.extract("report.pdf")       # a path, or bytes and a filename
+        extraction = client.extract(govreport.PageSet.of(["p1.jpg", "p2.jpg"]))  # one report
         for item, result in client.batch(["a.pdf", "b.docx"]):
             ...                                          # an Extraction, or a GovreportError
     extraction = govreport.extract("report.pdf")        # no server: in this process
@@ -29,13 +30,16 @@ from grpc_status import rpc_status
 
 from govreport.convert import ConvertOptions, convert
 from govreport.errors import GovreportError, Reason
+from govreport.pageset import PageSet, page_folder
 from govreport.settings import MiB, Settings
 from govreport.v1 import report_pb2, service_pb2, service_pb2_grpc, template_pb2, validation_pb2
 
 # Documents above this go through ExtractUpload, in chunks, rather than one Extract message.
 UPLOAD_THRESHOLD = 4 * MiB
 
-Document = str | Path | bytes
+# A path (a file, or a folder of page images numbered as pages), bytes with their file name,
+# or page images as one report.
+Document = str | Path | bytes | PageSet
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,10 +77,22 @@ def error_of(err: grpc.RpcError) -> GovreportError:
 
 
 def read_document(document: Document, filename: str = "") -> tuple[bytes, str]:
-    """The bytes and the file name of a path, or of bytes given with their name."""
+    """The bytes and the file name of a path, or of bytes given with their name; a page set
+    (or a folder of page images) as the zip that carries it."""
     if isinstance(document, bytes):
         return document, filename
+    if isinstance(document, PageSet):
+        return document.to_zip(), filename or document.name
     path = Path(document)
+    if path.is_dir():
+        pages = page_folder(path)
+        if pages is None:
+            raise GovreportError(
+                Reason.INVALID_ARGUMENT,
+                "a folder is read as one report only when it holds page images numbered 1…N "
+                "(第1页.jpg, p2.png, …); give its documents instead",
+            )
+        return pages.to_zip(), filename or pages.name
     try:
         return path.read_bytes(), filename or path.name
     except FileNotFoundError as exc:

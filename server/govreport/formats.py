@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from govreport.errors import GovreportError, Reason
 from govreport.ir import Document, SourceFormat
 from govreport.limits import Limits
-from govreport.readers import docx, html, image, pdf, text
+from govreport.readers import docx, html, image, pages, pdf, text
 from govreport.readers.detect import detect
 
 Reader = Callable[[bytes, Limits], Document]
@@ -43,6 +43,7 @@ FORMATS: dict[SourceFormat, FormatSpec] = {
             True,
             image.read,
         ),
+        FormatSpec(SourceFormat.PAGE_SET, "page set", (".zip",), True, pages.read),
     )
 }
 DOCUMENT_SUFFIXES: frozenset[str] = frozenset(s for spec in FORMATS.values() for s in spec.suffixes)

@@ -19,6 +19,7 @@ class SourceFormat(StrEnum):
     DOCX = "docx"
     PDF = "pdf"
     IMAGE = "image"
+    PAGE_SET = "page_set"  # a zip of page images, one report
 
 
 class Unit(StrEnum):

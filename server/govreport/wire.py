@@ -42,6 +42,7 @@ DOCUMENT_FORMAT: dict[SourceFormat, int] = {
     SourceFormat.DOCX: service_pb2.DOCUMENT_FORMAT_DOCX,
     SourceFormat.PDF: service_pb2.DOCUMENT_FORMAT_PDF,
     SourceFormat.IMAGE: service_pb2.DOCUMENT_FORMAT_IMAGE,
+    SourceFormat.PAGE_SET: service_pb2.DOCUMENT_FORMAT_PAGE_SET,
 }
 FORMAT_OF: dict[int, SourceFormat] = {v: k for k, v in DOCUMENT_FORMAT.items()}
 

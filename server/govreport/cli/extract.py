@@ -26,6 +26,7 @@ from govreport.cli.common import (
 from govreport.client import Client, read_document
 from govreport.convert import ConvertOptions
 from govreport.errors import GovreportError, Reason
+from govreport.pageset import PageSet
 from govreport.settings import Settings
 from govreport.v1 import report_pb2, service_pb2, validation_pb2
 
@@ -57,16 +58,23 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     extract.add_argument(
         "--filed-year", type=int, default=0, metavar="N", help="the year filed under (rule R9)"
     )
+    extract.add_argument(
+        "--pages",
+        action="store_true",
+        help="the files are the page images of one report, in the order given (第1页.jpg "
+        "第2页.jpg …); a folder of images numbered as pages is one report without it",
+    )
     extract.set_defaults(func=run)
 
 
 def extract_one(
-    path: str, args: argparse.Namespace, settings: Settings, client: Client | None
+    document: str | PageSet, args: argparse.Namespace, settings: Settings, client: Client | None
 ) -> service_pb2.Extraction:
-    """One file, in-process (with the settings' limits) or on the server."""
+    """One file (or page set), in-process (with the settings' limits) or on the server."""
+    name = document.name if isinstance(document, PageSet) else os.path.basename(document)
     if client is not None:
-        return client.extract(path, os.path.basename(path), filed_year=args.filed_year)
-    content, name = read_document(path)
+        return client.extract(document, name, filed_year=args.filed_year)
+    content, name = read_document(document, name)
     options = ConvertOptions.from_settings(settings, filed_year=args.filed_year)
     try:
         return convert_module.convert(content, name, options)
@@ -81,24 +89,35 @@ def run(args: argparse.Namespace) -> int:
         settings = load_settings()
     except GovreportError as err:
         return report("extract", err)
-    args.files = batch.expand(args.files)
-    if not args.files:
+    if args.pages:
+        if args.out:
+            message = "--pages makes the files one report: print it, or drop --pages for --out"
+            return report("extract", GovreportError(Reason.INVALID_ARGUMENT, message))
+        try:
+            documents: list[str | PageSet] = [PageSet.of(args.files)]
+        except GovreportError as err:
+            return report("extract", err)
+    else:
+        documents = list(batch.expand(args.files))
+    args.files = [d for d in documents if isinstance(d, str)]
+    if not documents:
         return report(
             "extract",
             GovreportError(Reason.NO_DOCUMENTS, "no documents found in the given folders"),
         )
     if args.out:
         return run_many(args, settings)
-    several = len(args.files) > 1
+    several = len(documents) > 1
     client = connect(args.server.split(",")[0], settings, args) if args.server else None
     worst = EXIT_OK
     printed = 0
     try:
-        for path in args.files:
+        for document in documents:
             try:
-                extraction = extract_one(path, args, settings, client)
+                extraction = extract_one(document, args, settings, client)
             except GovreportError as err:
-                worst = max(worst, report(path, err))
+                label = document.name if isinstance(document, PageSet) else document
+                worst = max(worst, report(label, err))
                 continue
             if has_errors(extraction.validation):
                 worst = max(worst, EXIT_FINDINGS)

@@ -15,11 +15,12 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TypeVar
 
 import cv2
 import numpy as np
+import numpy.typing as npt
 
 from govreport.ir import Block, Location, Paragraph, Table, TextCell
 from govreport.layout import (
@@ -252,6 +253,7 @@ def read_image_page(
     dpi: int,
     turn: int | None = None,
     timings: dict[str, float] | None = None,
+    origin: npt.NDArray[np.float64] | None = None,
 ) -> list[Block]:
     """The blocks of one page image (RGB or grey) in reading order.
 
@@ -259,15 +261,23 @@ def read_image_page(
     back is mostly unreadable, Tesseract's orientation detection decides
     whether it lies on its side or upside down, and it is read again turned.
     ``timings``, when given, accumulates seconds spent in ``preprocess``,
-    ``grid`` and ``recognize``.
+    ``grid`` and ``recognize``. ``origin`` (3x3) maps ``image``'s pixels to
+    those of the file it came from (a photo straightened), for the boxes.
     """
     clock = _Clock(timings)
-    prepared = clock.run("preprocess", lambda: prepare(image, dpi, turn or 0))
+
+    def prepared_as(quarter: int) -> Prepared:
+        found = prepare(image, dpi, quarter)
+        if origin is None:
+            return found
+        return replace(found, to_source=origin @ found.to_source)
+
+    prepared = clock.run("preprocess", lambda: prepared_as(turn or 0))
     blocks = _read(prepared, page, clock)
     if turn is None and _mean_confidence(blocks) < _UPRIGHT_CONFIDENCE:
         found = clock.run("recognize", lambda: orientation(prepared.gray))
         if found:
-            again = clock.run("preprocess", lambda: prepare(image, dpi, found))
+            again = clock.run("preprocess", lambda: prepared_as(found))
             turned = _read(again, page, clock)
             if _mean_confidence(turned) > _mean_confidence(blocks):
                 blocks = turned

@@ -58,7 +58,8 @@ class Prepared:
     analysis_dpi: int
     rotation: int  # quarter turns applied (degrees, clockwise: 0/90/180/270)
     skew: float  # degrees the page was turned back by
-    to_source: npt.NDArray[np.float64]  # 2x3 affine: prepared pixels -> source pixels
+    # 3x3: prepared pixels -> source pixels (an affine map, or a homography for a photo)
+    to_source: npt.NDArray[np.float64]
 
     @property
     def scale(self) -> float:
@@ -68,7 +69,8 @@ class Prepared:
     def source_box(self, x0: float, y0: float, x1: float, y1: float) -> Box:
         """A box on the prepared page as the axis-aligned box it covers in the source image."""
         corners = np.array([[x0, y0, 1], [x1, y0, 1], [x0, y1, 1], [x1, y1, 1]], dtype=np.float64)
-        mapped = corners @ self.to_source.T
+        projected = corners @ self.to_source.T
+        mapped = projected[:, :2] / projected[:, 2:3]
         return Box(
             round(float(mapped[:, 0].min()), 1),
             round(float(mapped[:, 1].min()), 1),
@@ -200,12 +202,13 @@ def _quarter_matrix(turn: int, w: int, h: int) -> npt.NDArray[np.float64]:
 
 
 def shrink_binary(binary: Image, factor: float) -> Image:
-    """A binary image made smaller, keeping every pixel at least a quarter inked: a rule one
-    pixel thin at full resolution stays a rule."""
+    """A binary image made smaller, keeping every pixel at least half inked: a rule one pixel
+    thin at full resolution stays a rule at half size, and print beside a rule does not grow
+    into it."""
     if factor >= 1.0:
         return binary
     small = cv2.resize(binary, None, fx=factor, fy=factor, interpolation=cv2.INTER_AREA)
-    _, out = cv2.threshold(small, 63, 255, cv2.THRESH_BINARY)
+    _, out = cv2.threshold(small, 126, 255, cv2.THRESH_BINARY)
     return np.asarray(out, dtype=np.uint8)
 
 
@@ -261,5 +264,5 @@ def prepare(image: Image, dpi: int, turn: int = 0) -> Prepared:
         analysis_dpi,
         turn,
         angle,
-        np.asarray(to_source[:2], dtype=np.float64),
+        np.asarray(to_source, dtype=np.float64),
     )

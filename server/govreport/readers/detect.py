@@ -7,6 +7,7 @@ import zipfile
 
 from govreport.errors import GovreportError, Reason
 from govreport.ir import SourceFormat
+from govreport.pageset import is_page_image, page_names
 
 _IMAGE_MAGIC: tuple[bytes, ...] = (
     b"\x89PNG\r\n\x1a\n",
@@ -33,15 +34,13 @@ def detect(content: bytes, filename: str = "") -> SourceFormat:
     """The document's format, judged from its bytes.
 
     Raises UNSUPPORTED_FORMAT for bytes that are no format we know (binary
-    noise, legacy .doc, other zip files) so that nothing is guessed.
+    noise, legacy .doc, zip files of other things) so that nothing is guessed.
     """
     name = filename or "the document"
     head = content[:4096]
     if head.startswith(b"%PDF-") or b"%PDF-" in head[:1024]:
         return SourceFormat.PDF
-    if head.startswith(b"RIFF") and head[8:12] == b"WEBP":
-        return SourceFormat.IMAGE
-    if any(head.startswith(magic) for magic in _IMAGE_MAGIC) and not _looks_like_text(head):
+    if is_image(head):
         return SourceFormat.IMAGE
     if head.startswith(b"PK\x03\x04"):
         return _zip_format(content, name)
@@ -62,6 +61,14 @@ def detect(content: bytes, filename: str = "") -> SourceFormat:
     )
 
 
+def is_image(content: bytes) -> bool:
+    """PNG, JPEG, TIFF, BMP or WebP, by the first bytes."""
+    head = content[:4096]
+    if head.startswith(b"RIFF") and head[8:12] == b"WEBP":
+        return True
+    return any(head.startswith(magic) for magic in _IMAGE_MAGIC) and not _looks_like_text(head)
+
+
 def _zip_format(content: bytes, name: str) -> SourceFormat:
     try:
         with zipfile.ZipFile(io.BytesIO(content)) as archive:
@@ -73,9 +80,13 @@ def _zip_format(content: bytes, name: str) -> SourceFormat:
         ) from exc
     if "word/document.xml" in names:
         return SourceFormat.DOCX
+    pages = page_names(names)
+    if pages and all(is_page_image(n) for n in pages):
+        return SourceFormat.PAGE_SET
     raise GovreportError(
         Reason.UNSUPPORTED_FORMAT,
-        f"{name} is a zip archive but not a Word .docx document (no word/document.xml)",
+        f"{name} is a zip archive but neither a Word .docx document (no word/document.xml) "
+        "nor a set of page images (PNG, JPEG, TIFF, BMP, WebP members only)",
     )
 
 

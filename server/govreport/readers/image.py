@@ -1,6 +1,7 @@
 """Scanned reports as image files (PNG, JPEG, TIFF with several pages, BMP, WebP), read by OCR.
 
-Every frame of the file is a page, read by ``govreport.ocr``: ruled tables
+Every frame of the file is a page (a phone's photo of a printed page is
+straightened first: ocr.photo), read by ``govreport.ocr``: ruled tables
 cell by cell, the text around them as paragraphs, each piece with
 Tesseract's confidence and its box in the image's pixels with the dpi.
 The dpi is the one the file records when it is plausible, else estimated
@@ -25,46 +26,59 @@ _MIN_DPI, _MAX_DPI = 70, 1200
 
 
 def read(content: bytes, limits: Limits | None = None) -> Document:
-    limits = limits or Limits()
-    from govreport.ocr import read_image_page  # OpenCV and Tesseract only when a scan comes
-
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            image = Image.open(io.BytesIO(content))
-            # The header gives the size: a bomb is refused before a pixel is decoded.
-            limits.check_pixels(image.width, image.height, 1)
-            image.load()
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
-        raise GovreportError(
-            Reason.CORRUPT_DOCUMENT,
-            f"the image cannot be decoded ({type(exc).__name__}: {exc}); it may be truncated or damaged",
-        ) from exc
-    except (Image.DecompressionBombWarning, Image.DecompressionBombError) as exc:
-        raise GovreportError(
-            Reason.PAGE_TOO_LARGE,
-            f"the image is too large to read ({exc}); scan at 300 dpi",
-        ) from exc
     document = Document(SourceFormat.IMAGE)
-    # The iterator seeks one image object from frame to frame: each is read before the next.
-    for number, frame in enumerate(ImageSequence.Iterator(image), start=1):
-        document.page_count = number
-        limits.check_pages(number, "the image file")
-        limits.check_pixels(frame.width, frame.height, number)
-        try:
-            pixels = np.asarray(frame.convert("RGB"), dtype=np.uint8)
-            document.blocks.extend(read_image_page(pixels, number, image_dpi(frame)))
-            document.ocr_pages.append(number)
-        except (OSError, ValueError) as exc:
-            document.unread_pages.append(
-                UnreadPage(number, f"the page image cannot be decoded ({exc})")
-            )
+    add_pages(document, content, "the image", limits or Limits())
     if not document.blocks:
         raise GovreportError(
             Reason.EMPTY_DOCUMENT,
             "no text could be read from the image (a blank or unreadable scan)",
         )
     return document
+
+
+def add_pages(document: Document, content: bytes, what: str, limits: Limits) -> None:
+    """Every frame of the image file ``content`` read as the document's next page; ``what``
+    names the file in errors ("the image", "pages.zip: p3.jpg")."""
+    from govreport.ocr import read_image_page  # OpenCV and Tesseract only when a scan comes
+    from govreport.ocr.photo import straighten
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            image = Image.open(io.BytesIO(content))
+            # The header gives the size: a bomb is refused before a pixel is decoded.
+            limits.check_pixels(image.width, image.height, document.page_count + 1)
+            image.load()
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
+        raise GovreportError(
+            Reason.CORRUPT_DOCUMENT,
+            f"{what} cannot be decoded as an image ({type(exc).__name__}: {exc}); "
+            "it may be truncated or damaged",
+        ) from exc
+    except (Image.DecompressionBombWarning, Image.DecompressionBombError) as exc:
+        raise GovreportError(
+            Reason.PAGE_TOO_LARGE,
+            f"{what} is too large to read ({exc}); scan at 300 dpi",
+        ) from exc
+    # The iterator seeks one image object from frame to frame: each is read before the next.
+    for frame in ImageSequence.Iterator(image):
+        number = document.page_count + 1
+        document.page_count = number
+        limits.check_pages(number, "the image file" if what == "the image" else "the page set")
+        limits.check_pixels(frame.width, frame.height, number)
+        try:
+            pixels = np.asarray(frame.convert("RGB"), dtype=np.uint8)
+            photo = straighten(pixels)
+            if photo is None:
+                blocks = read_image_page(pixels, number, image_dpi(frame))
+            else:
+                blocks = read_image_page(photo.image, number, photo.dpi, origin=photo.to_source)
+            document.blocks.extend(blocks)
+            document.ocr_pages.append(number)
+        except (OSError, ValueError) as exc:
+            document.unread_pages.append(
+                UnreadPage(number, f"the page image cannot be decoded ({exc})")
+            )
 
 
 def image_dpi(frame: Image.Image) -> int:
