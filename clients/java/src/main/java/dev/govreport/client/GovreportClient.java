@@ -69,6 +69,9 @@ public final class GovreportClient implements AutoCloseable {
   /** The size of the ExtractUpload chunks, as the service expects. */
   public static final int CHUNK_BYTES = 1 << 20;
 
+  /** The file name {@link #extractPages} sends a page set under. */
+  public static final String PAGES_FILENAME = PageSet.FILENAME;
+
   private static final Metadata.Key<String> AUTHORIZATION =
       Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
 
@@ -106,6 +109,26 @@ public final class GovreportClient implements AutoCloseable {
     } catch (UncheckedIOException e) {
       throw e.getCause();
     }
+  }
+
+  /**
+   * Extracts page images (one file a page: scans, phone photos) as ONE report, the pages in the
+   * order given whatever the files are called. They are sent as a ZIP archive named {@value
+   * #PAGES_FILENAME} (through ExtractUpload above 4 MiB) whose members, stored, are {@code
+   * 0001-<name>}, {@code 0002-<name>}, …; the server reads it as {@code DOCUMENT_FORMAT_PAGE_SET}.
+   *
+   * @throws GovreportException {@code INVALID_ARGUMENT} (no reason) before any call, naming the
+   *     file, for no pages or a file that is not a .png, .jpg, .jpeg, .tif, .tiff, .bmp or .webp image
+   *     by its name (in any case); otherwise as {@link #extract(byte[], String)}
+   * @throws IOException a page that cannot be read, as {@link #extractFile(Path)}
+   */
+  public Extraction extractPages(List<Path> pages) throws IOException {
+    return extractPages(pages, ExtractOptions.getDefaultInstance());
+  }
+
+  /** As {@link #extractPages(List)}, with options. */
+  public Extraction extractPages(List<Path> pages, ExtractOptions options) throws IOException {
+    return extract(PageSet.zip(pages), PAGES_FILENAME, options);
   }
 
   /** Extracts a document from its bytes; {@code filename} is for messages only. */
