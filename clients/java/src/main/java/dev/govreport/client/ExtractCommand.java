@@ -2,11 +2,13 @@ package dev.govreport.client;
 
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.util.JsonFormat;
+import io.grpc.Status;
 import java.io.FileDescriptor;
 import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -19,19 +21,23 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * {@code extract [--server ADDR[,ADDR...]] [--timeout S] [--token T] [--tls-ca FILE] FILE...}
+ * {@code extract [--server ADDR[,ADDR...]] [--timeout S] [--token T] [--tls-ca FILE] [--pages] FILE...}
  *
  * <p>Prints each file's Extraction as proto3 JSON, one line per file (JSON Lines), in the order the
- * files were given. A file that fails gets {@code FILE: REASON: message} on stderr. Exit status: 0
- * when every file was extracted, 2 when one failed or the arguments are wrong.
+ * files were given. A file that fails gets {@code FILE: REASON: message} on stderr. With {@code
+ * --pages}, the files are the page images of ONE report, in the order given: one line, or {@code
+ * pages.zip: REASON: message}. Exit status: 0 when every file was extracted, 2 when one failed or
+ * the arguments are wrong.
  */
 public final class ExtractCommand {
   static final String USAGE =
-      "usage: extract [--server ADDR[,ADDR...]] [--timeout S] [--token T] [--tls-ca FILE] FILE...\n"
+      "usage: extract [--server ADDR[,ADDR...]] [--timeout S] [--token T] [--tls-ca FILE] [--pages] FILE...\n"
           + "  --server   server address(es), comma-separated (default localhost:50051)\n"
           + "  --timeout  seconds per document (default 300)\n"
           + "  --token    bearer token (default: $GOVREPORT_TOKEN)\n"
-          + "  --tls-ca   PEM CA file: connect with TLS\n";
+          + "  --tls-ca   PEM CA file: connect with TLS\n"
+          + "  --pages    the FILEs are the page images (.png .jpg .jpeg .tif .tiff .bmp .webp) of one\n"
+          + "             report, in the order given: one line (a failure: pages.zip: REASON: message)\n";
 
   static final int EXIT_OK = 0;
   static final int EXIT_FAILED = 2;
@@ -71,6 +77,9 @@ public final class ExtractCommand {
       builder.tlsCaFile(options.tlsCa);
     }
     JsonFormat.Printer printer = JsonFormat.printer().omittingInsignificantWhitespace();
+    if (options.pages) {
+      return extractPages(builder, options.files, printer, out, err);
+    }
     boolean failed = false;
     try (GovreportClient client = builder.build();
         BatchResults results = client.extractMany(options.files)) {
@@ -98,6 +107,29 @@ public final class ExtractCommand {
     return failed ? EXIT_FAILED : EXIT_OK;
   }
 
+  /** {@code --pages}: the files as the pages of one report, printed as one result. */
+  private static int extractPages(
+      GovreportClient.Builder builder, List<Path> pages, JsonFormat.Printer printer, PrintStream out, PrintStream err) {
+    BatchResult result;
+    try (GovreportClient client = builder.build()) {
+      try {
+        result = BatchResult.success(PageSet.FILENAME, client.extractPages(pages));
+      } catch (GovreportException e) {
+        result = BatchResult.failure(PageSet.FILENAME, e);
+      } catch (IOException e) {
+        // A page that cannot be read: named in the message, the document being pages.zip.
+        String message = e instanceof NoSuchFileException missing ? missing.getFile() + ": no such file" : e.toString();
+        result = BatchResult.failure(
+            PageSet.FILENAME, new GovreportException(Status.Code.UNKNOWN, GovreportException.IO_ERROR, message, e));
+      }
+    } catch (IOException e) {
+      // Building the client reads the TLS files.
+      err.println("extract: " + e);
+      return EXIT_FAILED;
+    }
+    return print(result, printer, out, err) ? EXIT_OK : EXIT_FAILED;
+  }
+
   /** Prints one result; returns whether it was a success. */
   private static boolean print(BatchResult result, JsonFormat.Printer printer, PrintStream out, PrintStream err) {
     if (!result.ok()) {
@@ -123,6 +155,7 @@ public final class ExtractCommand {
     String token;
     Path tlsCa;
     boolean help;
+    boolean pages;
     final List<Path> files = new ArrayList<>();
 
     static Options parse(List<String> args, String defaultToken) {
@@ -149,6 +182,10 @@ public final class ExtractCommand {
         if (arg.equals("--help") || arg.equals("-h")) {
           o.help = true;
           return o;
+        }
+        if (arg.equals("--pages")) {
+          o.pages = true;
+          continue;
         }
         // --flag VALUE or --flag=VALUE
         String name = arg;
