@@ -14,6 +14,7 @@ import dev.govreport.v1.Cell;
 import dev.govreport.v1.CellState;
 import dev.govreport.v1.ColumnDefinition;
 import dev.govreport.v1.DocumentFormat;
+import dev.govreport.v1.DocumentInfo;
 import dev.govreport.v1.Extraction;
 import dev.govreport.v1.RowDefinition;
 import dev.govreport.v1.TableDefinition;
@@ -21,6 +22,7 @@ import dev.govreport.v1.TemplateDefinition;
 import dev.govreport.v1.TemplateVersion;
 import dev.govreport.v1.ValidationReport;
 import io.grpc.Status;
+import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -36,6 +38,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.stream.Stream;
+import javax.imageio.ImageIO;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -48,6 +52,15 @@ class GovreportClientTest {
   private static final Path SEED_FILE = SAMPLES.resolve(SEED + ".txt");
   private static final String TOKEN = UUID.randomUUID().toString();
   private static final byte[] GARBAGE = "\0\1garbage".getBytes(StandardCharsets.ISO_8859_1);
+  /**
+   * Three page images of a made-up report (drawn by clients/go/govreport/testdata/pages/make_pages.py):
+   * title and 一 on page 1, 二 and 三 on page 2, 四 to 六 and the date on page 3.
+   */
+  private static final List<Path> PAGES = Stream.of("第1页.png", "第2页.jpg", "第3页.png")
+      .map(name -> Path.of("src", "test", "resources", "pages", name).toAbsolutePath())
+      .toList();
+  /** New in service.proto with page sets: compared by name, so the tests compile with or without it. */
+  private static final String PAGE_SET = "DOCUMENT_FORMAT_PAGE_SET";
 
   private static PythonServer server;
   private static GovreportClient client;
@@ -189,6 +202,28 @@ class GovreportClientTest {
     assertEquals(GovreportException.IO_ERROR, byId.get(missing.toString()).error().reason());
   }
 
+  /** Needs the server's page sets (a ZIP of page images as one document). */
+  @Test
+  void extractPagesReadsPageImagesAsOneReportInTheOrderGiven() throws IOException {
+    assertPageSet(client.extractPages(PAGES), PAGES.size());
+  }
+
+  /** Needs the server's page sets. */
+  @Test
+  void aLargePageSetGoesThroughExtractUpload(@TempDir Path dir) throws IOException {
+    // Page 1 again as a 24-bit BMP, about 6.5 MB: the archive is over the unary limit.
+    BufferedImage page = ImageIO.read(PAGES.get(0).toFile());
+    BufferedImage rgb = new BufferedImage(page.getWidth(), page.getHeight(), BufferedImage.TYPE_3BYTE_BGR);
+    rgb.createGraphics().drawImage(page, 0, 0, null);
+    Path big = dir.resolve("第1页.bmp");
+    assertTrue(ImageIO.write(rgb, "bmp", big.toFile()));
+    assertTrue(Files.size(big) > GovreportClient.UNARY_LIMIT_BYTES, "the BMP is only " + Files.size(big) + " bytes");
+
+    Extraction extraction = client.extractPages(List.of(big, PAGES.get(1), PAGES.get(2)));
+    assertTrue(extraction.getDocument().getSizeBytes() > GovreportClient.UNARY_LIMIT_BYTES);
+    assertPageSet(extraction, 3);
+  }
+
   @Test
   void validateChecksAReport() throws IOException {
     AnnualReport report = client.extractFile(SEED_FILE).getReport();
@@ -235,7 +270,51 @@ class GovreportClientTest {
     assertEquals(1, out.toString(StandardCharsets.UTF_8).lines().count());
   }
 
+  /** Needs the server's page sets. */
+  @Test
+  void theCommandPrintsOneJsonLineForPages() throws IOException {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    List<String> args = new ArrayList<>(List.of("extract", "--server", server.address(), "--timeout", "60", "--pages"));
+    PAGES.forEach(page -> args.add(page.toString()));
+
+    int status = ExtractCommand.run(args.toArray(String[]::new), utf8(out), utf8(err), TOKEN);
+
+    assertEquals(ExtractCommand.EXIT_OK, status, err::toString);
+    List<String> lines = out.toString(StandardCharsets.UTF_8).lines().toList();
+    assertEquals(1, lines.size(), "one line for all the pages");
+    Extraction.Builder parsed = Extraction.newBuilder();
+    JsonFormat.parser().merge(lines.get(0), parsed);
+    assertPageSet(parsed.build(), 3);
+  }
+
+  @Test
+  void theCommandRefusesAFileThatIsNoPageImage() {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    // Refused before any call: nothing listens on port 1.
+    String[] args = {"extract", "--server", "127.0.0.1:1", "--pages", PAGES.get(0).toString(), "notes.txt"};
+    assertEquals(ExtractCommand.EXIT_FAILED, ExtractCommand.run(args, utf8(out), utf8(err), null));
+    assertEquals("", out.toString(StandardCharsets.UTF_8));
+    String stderr = err.toString(StandardCharsets.UTF_8);
+    assertTrue(stderr.startsWith("pages.zip: INVALID_ARGUMENT: page 2, notes.txt, is not a page image"), stderr);
+  }
+
   // ---------------------------------------------------------------- helpers
+
+  /** The Extraction of a page set of {@code pages} pages whose first three are PAGES, in order. */
+  private static void assertPageSet(Extraction extraction, int pages) {
+    DocumentInfo document = extraction.getDocument();
+    assertEquals(PAGE_SET, document.getFormat().name());
+    assertEquals(pages, document.getPageCount());
+    assertEquals(GovreportClient.PAGES_FILENAME, document.getFilename());
+    var metadata = extraction.getReport().getMetadata();
+    assertEquals(2024, metadata.getReportYear());
+    assertEquals("示例县卫生健康局", metadata.getAgency());
+    // The date is printed on the third page: read on page 3, the pages kept their order.
+    assertEquals("2025-01-10", metadata.getPublicationDate());
+    assertEquals(3, metadata.getSourcesOrThrow("publication_date").getPage());
+  }
 
   private static PrintStream utf8(ByteArrayOutputStream buffer) {
     return new PrintStream(buffer, true, StandardCharsets.UTF_8);
