@@ -1,7 +1,7 @@
 // Page sets: a report scanned one image a page, sent as ONE document, a ZIP
 // of the page images whose member names keep the caller's order.
 import { readFile } from "node:fs/promises";
-import { basename, extname } from "node:path";
+import { basename } from "node:path";
 
 import { status } from "@grpc/grpc-js";
 
@@ -26,7 +26,8 @@ export async function pagesZip(paths: readonly string[]): Promise<Buffer> {
     throw new GovReportError(status.INVALID_ARGUMENT, "", "no pages: a page set needs at least one page image");
   }
   paths.forEach((path, i) => {
-    if (!PAGE_EXTENSIONS.includes(extname(path).toLowerCase())) {
+    const name = basename(path).toLowerCase();
+    if (!PAGE_EXTENSIONS.some((extension) => name.endsWith(extension))) {
       throw new GovReportError(
         status.INVALID_ARGUMENT,
         "",
