@@ -397,18 +397,15 @@ func pages(t *testing.T) []string {
 	return paths
 }
 
-// pageSetFormat is the DocumentFormat of a page set, by name: the value is
-// new in service.proto, and a name compiles with or without it.
-const pageSetFormat = "DOCUMENT_FORMAT_PAGE_SET"
-
 // checkPageSet checks the Extraction of a page set of n pages whose first
 // three are pages(t), in that order.
 func checkPageSet(t *testing.T, x *govreportv1.Extraction, n int) {
 	t.Helper()
 	doc := x.GetDocument()
-	if doc.GetFormat().String() != pageSetFormat || doc.GetPageCount() != int32(n) || doc.GetFilename() != govreport.PagesFilename {
+	want := govreportv1.DocumentFormat_DOCUMENT_FORMAT_PAGE_SET
+	if doc.GetFormat() != want || doc.GetPageCount() != int32(n) || doc.GetFilename() != govreport.PagesFilename {
 		t.Errorf("document: got format %s, %d pages, filename %q; want %s, %d pages, %q",
-			doc.GetFormat(), doc.GetPageCount(), doc.GetFilename(), pageSetFormat, n, govreport.PagesFilename)
+			doc.GetFormat(), doc.GetPageCount(), doc.GetFilename(), want, n, govreport.PagesFilename)
 	}
 	meta := x.GetReport().GetMetadata()
 	if meta.GetReportYear() != 2024 || meta.GetAgency() != "示例县卫生健康局" {

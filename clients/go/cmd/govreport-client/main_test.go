@@ -149,8 +149,7 @@ func TestExtractPages(t *testing.T) {
 		t.Fatalf("want one line for the pages, got %q", stdout)
 	}
 	doc := xs[0].GetDocument()
-	// DOCUMENT_FORMAT_PAGE_SET by name: it is new in service.proto.
-	if doc.GetFormat().String() != "DOCUMENT_FORMAT_PAGE_SET" || doc.GetPageCount() != 3 || doc.GetFilename() != "pages.zip" {
+	if doc.GetFormat() != govreportv1.DocumentFormat_DOCUMENT_FORMAT_PAGE_SET || doc.GetPageCount() != 3 || doc.GetFilename() != "pages.zip" {
 		t.Errorf("document: got %v", doc)
 	}
 	if xs[0].GetReport().GetMetadata().GetReportYear() != 2024 {

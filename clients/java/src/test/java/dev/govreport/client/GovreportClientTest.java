@@ -59,8 +59,6 @@ class GovreportClientTest {
   private static final List<Path> PAGES = Stream.of("第1页.png", "第2页.jpg", "第3页.png")
       .map(name -> Path.of("src", "test", "resources", "pages", name).toAbsolutePath())
       .toList();
-  /** New in service.proto with page sets: compared by name, so the tests compile with or without it. */
-  private static final String PAGE_SET = "DOCUMENT_FORMAT_PAGE_SET";
 
   private static PythonServer server;
   private static GovreportClient client;
@@ -305,7 +303,7 @@ class GovreportClientTest {
   /** The Extraction of a page set of {@code pages} pages whose first three are PAGES, in order. */
   private static void assertPageSet(Extraction extraction, int pages) {
     DocumentInfo document = extraction.getDocument();
-    assertEquals(PAGE_SET, document.getFormat().name());
+    assertEquals(DocumentFormat.DOCUMENT_FORMAT_PAGE_SET, document.getFormat());
     assertEquals(pages, document.getPageCount());
     assertEquals(GovreportClient.PAGES_FILENAME, document.getFilename());
     var metadata = extraction.getReport().getMetadata();
