@@ -1,6 +1,6 @@
 """Writes the page images of the clients' page-set tests: three pages of a made-up report.
 
-    ../../.venv/bin/python make_pages.py OUT_DIR     # from the repository root: .venv/bin/python
+    .venv/bin/python clients/go/govreport/testdata/pages/make_pages.py OUT_DIR   # from the repo root
 
 第1页.png, 第2页.jpg (a phone's JPEG among scanner PNGs) and 第3页.png: the title
 and section 一 on page 1, 二 and 三 on page 2, 四 to 六 and the signature on page 3.
