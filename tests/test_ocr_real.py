@@ -144,6 +144,20 @@ def test_pingtan_scan_reads_to_gold(case: Case, readings: dict[Case, ScanReading
     _reads_to_gold(case, readings)
 
 
+@pytest.mark.parametrize("case", [c for c in cases(PINGTAN) if c.dpi >= 200], ids=str)
+def test_pingtan_scan_keeps_its_narrative_sections(
+    case: Case, readings: dict[Case, ScanReading]
+) -> None:
+    """Found on Pingtan's 300 dpi scans: Tesseract dropped the bold heading 一、总体情况 when
+    prose was read at 300 dpi (read at 200 now), and misread 五 and 六 past the heading
+    matcher (存在的土要问题及改进请, 其他需要避生的享项)."""
+    assert readings[case].narratives == (
+        "overview",
+        "problems_and_improvements",
+        "other_matters",
+    ), readings[case].error
+
+
 def test_corpus_gold_names_template_cells(real_pdfs: dict[str, tuple[Path, Gold]]) -> None:
     """Every corpus gold line became one template cell (a line that does not raises)."""
     assert set(real_pdfs) >= {HONGZE, PINGTAN}

@@ -40,8 +40,9 @@ _MAX_UNNUMBERED = 30
 _MAX_LEAD = 16
 # Key characters besides the wording and the extra words that a heading may have.
 _MAX_OTHER = 2
-# A heading misread by OCR (a seal over it) is still its section's when this similar.
-_FUZZY = 0.8
+# A heading numbered as its section, misread by OCR (a seal over it, a bold face read at a
+# stroke's cost: 存在的土要问题及改进请), is still its section's when this similar.
+_FUZZY = 0.7
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,9 +117,18 @@ def heading_of(text: str) -> Heading | None:
             end = _past_punctuation(text, start + offsets[last] + 1)
             return Heading(index, numbered, end)
         wording = wordings[0]
-        if numbered and len(key) <= len(wording) + 4 and similarity(key, wording) >= _FUZZY:
+        if numbered and len(key) <= len(wording) + 4 and _misread(key, wording):
             return Heading(index, numbered, len(text))
     return None
+
+
+def _misread(key: str, wording: str) -> bool:
+    """A numbered heading misread by OCR: similar enough to the wording, or its first half (at
+    least four characters) read right ("六、其他需要避生的享项": 其他需要报告的事项)."""
+    if similarity(key, wording) >= _FUZZY:
+        return True
+    head = max(4, len(wording) // 2)
+    return len(wording) > head and key.startswith(wording[:head])
 
 
 @cache

@@ -4,7 +4,8 @@ A phone photo of a printed page shows the sheet as a four-sided shape,
 brighter than what lies around it, at an angle. The sheet's outline is the
 largest four-cornered contour of the photo's bright region (found on a
 copy about a thousand pixels long); when there is one, clearly smaller
-than the whole image (a flatbed scan is all sheet), the sheet is warped to
+than the whole image (a flatbed scan is all sheet) and clearly brighter
+than what is around it (a scan's shadow only dims more paper), the sheet is warped to
 a rectangle of its own measured size, and its resolution is the rectangle's
 short side over an A4 page's. Uneven light is then flattened by the scan
 path's background division like any grey paper (ocr.preprocess).
@@ -29,6 +30,9 @@ _WORK_SIDE = 1000  # pixels, the long side of the copy the outline is looked for
 # The sheet must cover at least this share of the photo (smaller: not a photo of a page)
 # and at most the other (more: the image is already all page, a scan).
 _MIN_SHARE, _MAX_SHARE = 0.2, 0.93
+# Around a photographed sheet lies a desk: its median grey is at most this share of the
+# sheet's. Around a scanned page's brighter part lies more paper (a shadow's ramp: 0.8-0.9).
+_DESK_CONTRAST = 0.7
 _MIN_DPI = 100
 
 
@@ -63,6 +67,12 @@ def page_outline(rgb: Image) -> npt.NDArray[np.float32] | None:
     hull = cv2.convexHull(sheet)
     corners = cv2.approxPolyDP(hull, 0.02 * cv2.arcLength(hull, True), True)
     if len(corners) != 4:
+        return None
+    inside = np.zeros(small.shape, dtype=np.uint8)
+    cv2.fillConvexPoly(inside, corners.reshape(4, 2), 255)
+    sheet_grey = float(np.median(small[inside > 0]))
+    desk_grey = float(np.median(small[inside == 0]))
+    if desk_grey > _DESK_CONTRAST * sheet_grey:
         return None
     return _ordered(corners.reshape(4, 2).astype(np.float32) / scale)
 
