@@ -145,3 +145,14 @@ class FakeBackend:
     def last_call(self, filename: str) -> Call:
         with self._lock:
             return next(c for c in reversed(self.calls) if c.filename == filename)
+
+
+def spare_cores_seen(
+    content: bytes, filename: str, options: ConvertOptions
+) -> service_pb2.Extraction:
+    """A worker's convert that reports the spare cores it could borrow for a scan's pages."""
+    from govreport.ocr import pages
+
+    spare = pages._spare
+    seen = "none" if spare is None else str(spare.value)
+    return service_pb2.Extraction(document=service_pb2.DocumentInfo(filename=f"spare={seen}"))

@@ -43,6 +43,8 @@ from typing import Any
 
 from govreport.convert import ConvertOptions
 from govreport.errors import GovreportError, Reason
+from govreport.ocr import pages
+from govreport.ocr.pages import SpareCores
 from govreport.v1 import service_pb2
 
 log = logging.getLogger(__name__)
@@ -94,11 +96,18 @@ def _limit_self(memory_bytes: int) -> str:
     return home
 
 
-def worker_main(conn: Connection, memory_bytes: int, convert_fn: ConvertFn | None) -> None:
-    """A worker: documents in, serialized Extractions (or errors) out, until told to stop."""
+def worker_main(
+    conn: Connection,
+    memory_bytes: int,
+    convert_fn: ConvertFn | None,
+    spare_cores: SpareCores | None = None,
+) -> None:
+    """A worker: documents in, serialized Extractions (or errors) out, until told to stop.
+    ``spare_cores`` (shared with the pool) lends a scan's pages the cores no worker uses."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when workers stop
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     _limit_self(memory_bytes)
+    pages.share(spare_cores)
     if convert_fn is None:
         from govreport.convert import convert  # the heavy imports, once per worker
 
@@ -156,7 +165,7 @@ class _Worker:
         self.conn, child = ctx.Pipe()
         self.process: BaseProcess = ctx.Process(
             target=worker_main,
-            args=(child, pool.memory_bytes, pool.convert_fn),
+            args=(child, pool.memory_bytes, pool.convert_fn, pool.spare_cores),
             name="govreport-worker",
             daemon=True,
         )
@@ -232,6 +241,9 @@ class WorkerPool:
         self._slots: list[asyncio.Task[None]] = []
         self._workers: list[_Worker | None] = []
         self._busy = 0
+        # Cores no document is being read on: a worker borrows them for a scan's pages
+        # (ocr/pages.py). Shared memory, so every worker sees the same count.
+        self.spare_cores: SpareCores = multiprocessing.get_context("spawn").Value("i", size)
         self._seconds = 1.0  # a running mean of a document's time, for the retry delay
         # One thread per worker waits on its pipe (and one spare for a worker being replaced).
         self.pipes = ThreadPoolExecutor(size + 1, thread_name_prefix="govreport-pipe")
@@ -293,10 +305,16 @@ class WorkerPool:
             if job.future.done():  # the caller gave up while it waited
                 continue
             self._busy += 1
+            self._lend(-1)
             try:
                 await self._run(index, job)
             finally:
                 self._busy -= 1
+                self._lend(+1)
+
+    def _lend(self, change: int) -> None:
+        with self.spare_cores.get_lock():
+            self.spare_cores.value += change
 
     async def _fresh_worker(self, index: int) -> _Worker:
         worker = self._workers[index]

@@ -26,6 +26,7 @@ from govreport.cli.common import (
 from govreport.client import Client, read_document
 from govreport.convert import ConvertOptions
 from govreport.errors import GovreportError, Reason
+from govreport.ocr import pages as ocr_pages
 from govreport.pageset import PageSet
 from govreport.settings import Settings
 from govreport.v1 import report_pb2, service_pb2, validation_pb2
@@ -109,6 +110,8 @@ def run(args: argparse.Namespace) -> int:
         return run_many(args, settings)
     several = len(documents) > 1
     client = connect(args.server.split(",")[0], settings, args) if args.server else None
+    if client is None:
+        ocr_pages.lend_local(settings.worker_count)  # a scan's pages on this machine's cores
     worst = EXIT_OK
     printed = 0
     try:

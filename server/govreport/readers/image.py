@@ -12,14 +12,17 @@ from __future__ import annotations
 
 import io
 import warnings
+from collections.abc import Iterator
 
 import numpy as np
+import numpy.typing as npt
 from PIL import Image, ImageSequence, UnidentifiedImageError
 
 from govreport.errors import GovreportError, Reason
-from govreport.ir import Document, SourceFormat, UnreadPage
+from govreport.ir import Block, Document, SourceFormat, UnreadPage
 from govreport.limits import Limits
 
+Pixels = npt.NDArray[np.uint8]
 # An A4 page's short side, in inches: the dpi of a scan that records none.
 _A4_SHORT_INCHES = 8.27
 _MIN_DPI, _MAX_DPI = 70, 1200
@@ -39,8 +42,7 @@ def read(content: bytes, limits: Limits | None = None) -> Document:
 def add_pages(document: Document, content: bytes, what: str, limits: Limits) -> None:
     """Every frame of the image file ``content`` read as the document's next page; ``what``
     names the file in errors ("the image", "pages.zip: p3.jpg")."""
-    from govreport.ocr import read_image_page  # OpenCV and Tesseract only when a scan comes
-    from govreport.ocr.photo import straighten
+    from govreport.ocr.pages import map_pages  # OpenCV and Tesseract only when a scan comes
 
     try:
         with warnings.catch_warnings():
@@ -60,25 +62,39 @@ def add_pages(document: Document, content: bytes, what: str, limits: Limits) -> 
             Reason.PAGE_TOO_LARGE,
             f"{what} is too large to read ({exc}); scan at 300 dpi",
         ) from exc
-    # The iterator seeks one image object from frame to frame: each is read before the next.
-    for frame in ImageSequence.Iterator(image):
-        number = document.page_count + 1
-        document.page_count = number
-        limits.check_pages(number, "the image file" if what == "the image" else "the page set")
-        limits.check_pixels(frame.width, frame.height, number)
-        try:
-            pixels = np.asarray(frame.convert("RGB"), dtype=np.uint8)
-            photo = straighten(pixels)
-            if photo is None:
-                blocks = read_image_page(pixels, number, image_dpi(frame))
-            else:
-                blocks = read_image_page(photo.image, number, photo.dpi, origin=photo.to_source)
-            document.blocks.extend(blocks)
-            document.ocr_pages.append(number)
-        except (OSError, ValueError) as exc:
-            document.unread_pages.append(
-                UnreadPage(number, f"the page image cannot be decoded ({exc})")
-            )
+
+    # The iterator seeks one image object from frame to frame: frames are decoded here, in
+    # order, and read (on idle cores too: ocr.pages) a batch at a time.
+    def frames() -> Iterator[tuple[int, Pixels, int]]:
+        for frame in ImageSequence.Iterator(image):
+            number = document.page_count + 1
+            document.page_count = number
+            limits.check_pages(number, "the image file" if what == "the image" else "the page set")
+            limits.check_pixels(frame.width, frame.height, number)
+            try:
+                pixels = np.asarray(frame.convert("RGB"), dtype=np.uint8)
+            except (OSError, ValueError) as exc:
+                document.unread_pages.append(
+                    UnreadPage(number, f"the page image cannot be decoded ({exc})")
+                )
+                continue
+            yield number, pixels, image_dpi(frame)
+
+    for number, blocks in map_pages(_read_page, frames()):
+        document.blocks.extend(blocks)
+        document.ocr_pages.append(number)
+
+
+def _read_page(page: tuple[int, Pixels, int]) -> tuple[int, list[Block]]:
+    """One page: a photo straightened, then read as a scan."""
+    from govreport.ocr import read_image_page
+    from govreport.ocr.photo import straighten
+
+    number, pixels, dpi = page
+    photo = straighten(pixels)
+    if photo is None:
+        return number, read_image_page(pixels, number, dpi)
+    return number, read_image_page(photo.image, number, photo.dpi, origin=photo.to_source)
 
 
 def image_dpi(frame: Image.Image) -> int:

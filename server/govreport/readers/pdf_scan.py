@@ -8,11 +8,12 @@ image file. Cell boxes are then in pixels of that rendering, with its dpi.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
+import numpy.typing as npt
 
 from govreport.ir import Block
 from govreport.limits import Limits
@@ -42,13 +43,16 @@ def read_scanned_pages(
     import pypdfium2 as pdfium  # rendering only when a scanned page comes
 
     from govreport.ocr import read_image_page
+    from govreport.ocr.pages import map_pages
 
     out: dict[int, ScanResult] = {}
     try:
         document = pdfium.PdfDocument(content)
     except pdfium.PdfiumError as exc:
         return {n: ScanResult([], f"the page cannot be rendered for OCR ({exc})") for n in numbers}
-    try:
+
+    # pdfium renders on this thread, in order; the pages are read on idle cores too (ocr.pages).
+    def rendered() -> Iterator[tuple[int, npt.NDArray[np.uint8], int]]:
         for number in numbers:
             try:
                 page = document[number - 1]
@@ -65,9 +69,16 @@ def read_scanned_pages(
                     )
                 bitmap = page.render(scale=dpi / 72)
                 pixels = np.asarray(bitmap.to_pil().convert("RGB"), dtype=np.uint8)
-                blocks = read_image_page(pixels, number, dpi)
             finally:
                 page.close()
+            yield number, pixels, dpi
+
+    def read(page: tuple[int, npt.NDArray[np.uint8], int]) -> tuple[int, list[Block]]:
+        number, pixels, dpi = page
+        return number, read_image_page(pixels, number, dpi)
+
+    try:
+        for number, blocks in map_pages(read, rendered()):
             out[number] = ScanResult(
                 blocks, None if blocks else "a scanned page, but OCR found no text on it"
             )
