@@ -361,7 +361,7 @@ in_image() { "${IN_IMAGE[@]}" "$@"; }
 step inspect
 in_image tesseract --list-langs 2>&1 | grep -x chi_sim >/dev/null \
   || { echo "image: tesseract in the image has no chi_sim" >&2; exit 1; }
-in_image python3 -c 'import cv2, pypdfium2, pytesseract, lxml.etree, docx, pdfplumber, govreport.server, govreport.v1.service_pb2_grpc' \
+in_image python3 -c 'import cv2, pypdfium2, pytesseract, tesserocr, lxml.etree, docx, pdfplumber, govreport.server, govreport.v1.service_pb2_grpc' \
   || { echo "image: the server's imports fail in the image" >&2; exit 1; }
 for tool in gcc cc g++ make pip pip3 apt-file; do
   if in_image sh -c "command -v $tool" >/dev/null 2>&1; then
