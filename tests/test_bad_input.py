@@ -26,6 +26,7 @@ from fixtures.pdf import draw, draw_encrypted, font
 from google.rpc import error_details_pb2
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_status import rpc_status
+from PIL import Image
 from reportlab.pdfgen.canvas import Canvas
 from serverproc import ServerProcess
 
@@ -83,6 +84,16 @@ def test_empty_file(stub: Stub) -> None:
 def test_random_bytes(stub: Stub) -> None:
     noise = random.Random(5).randbytes(64 * 1024)
     assert refused(stub, noise, "noise.bin")[:2] == (INVALID, "UNSUPPORTED_FORMAT")
+
+
+@pytest.mark.parametrize("size", [(1, 1), (3000, 2), (31, 4000)])
+def test_an_image_too_small_to_be_a_page(stub: Stub, size: tuple[int, int]) -> None:
+    """A 1×1 PNG crashed OpenCV's resize (INTERNAL); a page under 32 pixels a side is unread."""
+    buffer = io.BytesIO()
+    Image.new("RGB", size, "white").save(buffer, "PNG")
+    code, reason, message = refused(stub, buffer.getvalue(), "tiny.png")
+    assert (code, reason) == (INVALID, "EMPTY_DOCUMENT")
+    assert f"{size[0]}×{size[1]} pixels, too small to read" in message
 
 
 def test_the_name_never_decides_the_format(stub: Stub) -> None:

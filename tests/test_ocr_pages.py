@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+from collections.abc import Iterator
 
 import pytest
 from fakes import spare_cores_seen
@@ -40,7 +41,10 @@ class Recorder:
 
 
 @pytest.fixture(autouse=True)
-def no_sharing() -> object:
+def no_sharing() -> Iterator[None]:
+    """Each test starts with nothing to borrow (an in-process CLI run before may have lent its
+    cores) and leaves nothing behind."""
+    pages.share(None)
     yield
     pages.share(None)
 

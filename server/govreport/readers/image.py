@@ -23,6 +23,8 @@ from govreport.ir import Block, Document, SourceFormat, UnreadPage
 from govreport.limits import Limits
 
 Pixels = npt.NDArray[np.uint8]
+# A page image narrower or lower than this (pixels) is no page: not even one line of print.
+MIN_SIDE = 32
 # An A4 page's short side, in inches: the dpi of a scan that records none.
 _A4_SHORT_INCHES = 8.27
 _MIN_DPI, _MAX_DPI = 70, 1200
@@ -32,9 +34,11 @@ def read(content: bytes, limits: Limits | None = None) -> Document:
     document = Document(SourceFormat.IMAGE)
     add_pages(document, content, "the image", limits or Limits())
     if not document.blocks:
+        why = "; ".join(f"page {u.page}: {u.reason}" for u in document.unread_pages)
         raise GovreportError(
             Reason.EMPTY_DOCUMENT,
-            "no text could be read from the image (a blank or unreadable scan)",
+            "no text could be read from the image (a blank or unreadable scan)"
+            + (f": {why}" if why else ""),
         )
     return document
 
@@ -71,6 +75,15 @@ def add_pages(document: Document, content: bytes, what: str, limits: Limits) -> 
             document.page_count = number
             limits.check_pages(number, "the image file" if what == "the image" else "the page set")
             limits.check_pixels(frame.width, frame.height, number)
+            if min(frame.width, frame.height) < MIN_SIDE:
+                document.unread_pages.append(
+                    UnreadPage(
+                        number,
+                        f"the page image is {frame.width}×{frame.height} pixels, too small to "
+                        f"read (at least {MIN_SIDE} on each side)",
+                    )
+                )
+                continue
             try:
                 pixels = np.asarray(frame.convert("RGB"), dtype=np.uint8)
             except (OSError, ValueError) as exc:
