@@ -249,10 +249,15 @@ def prepare(image: Image, dpi: int, turn: int = 0) -> Prepared:
         # The same turn about the same point, in the analysis copy's pixels.
         small = _rotation(gray.shape[1] / 2, gray.shape[0] / 2, angle)
         gray = _warp(gray, small)
-        inked = _warp(np.asarray(cv2.bitwise_not(binary), dtype=np.uint8), small)
-        binary = np.asarray(
-            cv2.threshold(inked, 191, 255, cv2.THRESH_BINARY_INV)[1], dtype=np.uint8
-        )
+        if factor < 1.0:
+            # Shrunk, the grey would lose thin rules: the binary copy is turned instead, and a
+            # pixel a quarter inked stays ink.
+            inked = _warp(np.asarray(cv2.bitwise_not(binary), dtype=np.uint8), small)
+            binary = np.asarray(
+                cv2.threshold(inked, 191, 255, cv2.THRESH_BINARY_INV)[1], dtype=np.uint8
+            )
+        else:
+            binary = binarize(gray)  # turned grey, thresholded again: rules keep their width
         inverse = cv2.invertAffineTransform(matrix)
         to_source = to_source @ np.vstack([inverse, [0, 0, 1]])
     return Prepared(
