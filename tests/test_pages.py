@@ -255,6 +255,22 @@ def test_a_zip_that_is_no_page_set_is_refused(
     assert words in str(refused.value)
 
 
+def test_a_damaged_member_is_corrupt_and_a_long_name_is_cut() -> None:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("p1.png", b"\x89PNG\r\n\x1a\n" + bytes(5000))
+    data = bytearray(buffer.getvalue())
+    at = data.find(b"p1.png") + len("p1.png") + 5  # into the deflated member
+    data[at : at + 20] = b"\xff" * 20
+    with pytest.raises(GovreportError) as damaged:
+        convert(bytes(data), "pages.zip")
+    assert damaged.value.reason == Reason.CORRUPT_DOCUMENT
+    with pytest.raises(GovreportError) as named:
+        convert(_zip({"x" * 3000 + ".jpg": b"text"}), "pages.zip")
+    assert named.value.reason == Reason.UNSUPPORTED_FORMAT
+    assert len(str(named.value)) < 400
+
+
 def test_a_truncated_page_set_is_corrupt() -> None:
     content = _zip({"p1.png": b"\x89PNG\r\n\x1a\n" + bytes(2000)})
     with pytest.raises(GovreportError) as refused:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import io
 import zipfile
+import zlib
 
 from govreport.errors import GovreportError, Reason
 from govreport.ir import Document, SourceFormat
@@ -21,6 +22,9 @@ from govreport.limits import Limits
 from govreport.pageset import page_names
 from govreport.readers import image
 from govreport.readers.detect import is_image
+
+# A member's name is quoted in errors up to this many characters (a name is the sender's text).
+_SHOWN = 120
 
 
 def read(content: bytes, limits: Limits | None = None) -> Document:
@@ -35,14 +39,21 @@ def read(content: bytes, limits: Limits | None = None) -> Document:
             document = Document(SourceFormat.PAGE_SET)
             for name in names:
                 member = archive.read(name)
+                shown = name if len(name) <= _SHOWN else name[: _SHOWN - 1] + "…"
                 if not is_image(member):
                     raise GovreportError(
                         Reason.UNSUPPORTED_FORMAT,
-                        f"{name} in the zip archive is not a page image (PNG, JPEG, TIFF, "
+                        f"{shown} in the zip archive is not a page image (PNG, JPEG, TIFF, "
                         "BMP or WebP); a page set holds page images only",
                     )
-                image.add_pages(document, member, f"{name} in the zip archive", limits)
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, NotImplementedError) as exc:
+                image.add_pages(document, member, f"{shown} in the zip archive", limits)
+    except (
+        zipfile.BadZipFile,
+        zipfile.LargeZipFile,
+        zlib.error,  # a damaged member
+        EOFError,
+        NotImplementedError,
+    ) as exc:
         raise GovreportError(
             Reason.CORRUPT_DOCUMENT,
             f"the zip archive of page images cannot be read ({exc}); it may be truncated",
