@@ -33,14 +33,18 @@ _MIN_DPI, _MAX_DPI = 70, 1200
 def read(content: bytes, limits: Limits | None = None) -> Document:
     document = Document(SourceFormat.IMAGE)
     add_pages(document, content, "the image", limits or Limits())
+    require_text(document, "the image (a blank or unreadable scan)")
+    return document
+
+
+def require_text(document: Document, source: str) -> None:
+    """Raises EMPTY_DOCUMENT, with why each page went unread, when OCR found nothing."""
     if not document.blocks:
         why = "; ".join(f"page {u.page}: {u.reason}" for u in document.unread_pages)
         raise GovreportError(
             Reason.EMPTY_DOCUMENT,
-            "no text could be read from the image (a blank or unreadable scan)"
-            + (f": {why}" if why else ""),
+            f"no text could be read from {source}" + (f": {why}" if why else ""),
         )
-    return document
 
 
 def add_pages(document: Document, content: bytes, what: str, limits: Limits) -> None:

@@ -58,11 +58,5 @@ def read(content: bytes, limits: Limits | None = None) -> Document:
             Reason.CORRUPT_DOCUMENT,
             f"the zip archive of page images cannot be read ({exc}); it may be truncated",
         ) from exc
-    if not document.blocks:
-        why = "; ".join(f"page {u.page}: {u.reason}" for u in document.unread_pages)
-        raise GovreportError(
-            Reason.EMPTY_DOCUMENT,
-            "no text could be read from the page images (blank or unreadable scans)"
-            + (f": {why}" if why else ""),
-        )
+    image.require_text(document, "the page images (blank or unreadable scans)")
     return document
