@@ -14,6 +14,31 @@ from enum import StrEnum
 
 import grpc
 
+# What an error may echo of its input (a filename, a parser's message quoting the document):
+# enough to recognise it, never enough to push a status past gRPC's 16 KiB of trailers or to
+# copy a document into the logs.
+ECHO_CHARS = 200
+MESSAGE_CHARS = 1000
+
+
+def clip(text: str, limit: int = ECHO_CHARS) -> str:
+    """``text`` cut to about ``limit`` characters, head and tail kept, the cut said."""
+    if len(text) <= limit:
+        return text
+    keep = max(2, limit - 40)
+    head, tail = text[: keep * 3 // 4], text[len(text) - keep // 4 :]
+    return f"{head}…[{len(text) - len(head) - len(tail)} characters cut]…{tail}"
+
+
+def named(filename: str) -> str:
+    """A document's name as messages and logs show it: clipped, or 'the document'."""
+    return clip(filename, 120) if filename else "the document"
+
+
+def quoted(exc: BaseException) -> str:
+    """An exception as a message may quote it: its type and its clipped text."""
+    return f"{type(exc).__name__}: {clip(str(exc))}"
+
 
 class Reason(StrEnum):
     """ErrorInfo reasons (documented in proto/govreport/v1/service.proto), and the client's own."""
@@ -99,11 +124,12 @@ class GovreportError(Exception):
         details: Mapping[str, str] | None = None,
         retry_after: float | None = None,
     ) -> None:
+        message = clip(message, MESSAGE_CHARS)
         super().__init__(message)
         self.reason: str = reason
         self.message = message
-        self.field = field
-        self.details: dict[str, str] = dict(details or {})
+        self.field = clip(field)
+        self.details: dict[str, str] = {k: clip(v) for k, v in (details or {}).items()}
         self.retry_after = retry_after
 
     @property

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from govreport.errors import GovreportError, Reason
+from govreport.errors import GovreportError, Reason, named
 from govreport.ir import Document, SourceFormat
 from govreport.limits import Limits
 from govreport.readers import docx, html, image, pages, pdf, text
@@ -52,14 +52,12 @@ DOCUMENT_SUFFIXES: frozenset[str] = frozenset(s for spec in FORMATS.values() for
 def read(content: bytes, filename: str = "", limits: Limits | None = None) -> Document:
     """Detects the format from the bytes (never the name) and reads the document."""
     if not content:
-        raise GovreportError(
-            Reason.EMPTY_DOCUMENT, f"{filename or 'the document'} is empty (0 bytes)"
-        )
+        raise GovreportError(Reason.EMPTY_DOCUMENT, f"{named(filename)} is empty (0 bytes)")
     fmt = detect(content, filename)
     spec = FORMATS.get(fmt)
     if spec is None:
         raise GovreportError(
             Reason.UNSUPPORTED_FORMAT,
-            f"{filename or 'the document'} is a {fmt.value.upper()} file, which this server does not read yet",
+            f"{named(filename)} is a {fmt.value.upper()} file, which this server does not read yet",
         )
     return spec.reader(content, limits or Limits())

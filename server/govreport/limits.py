@@ -11,10 +11,14 @@ kill a reader that hangs.
 from __future__ import annotations
 
 import io
+import struct
 import zipfile
+import zlib
 from dataclasses import dataclass
 
-from govreport.errors import GovreportError, Reason
+from govreport.errors import GovreportError, Reason, clip, quoted
+
+_INFLATE_CHUNK = 1 << 20
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,22 +48,59 @@ class Limits:
                 "(GOVREPORT_MAX_PAGE_PIXELS): scan at 300 dpi",
             )
 
-    def check_zip(self, content: bytes) -> None:
-        """Refuses a zip whose members would inflate past the ratio or the total."""
+    def check_zip(self, content: bytes, what: str = "the DOCX") -> None:
+        """Refuses a zip whose members inflate past the ratio or the total, or to another size
+        than they declare.
+
+        Each member's deflated bytes are inflated here, a chunk at a time, and counted: the
+        sizes a zip declares are the bomb's own words, and zipfile trusts them (a member that
+        declares 2 kB is inflated in one call, up to 2 GiB, then cut). A bomb is stopped at the
+        limit after a few MB of work.
+        """
+        allowed = min(self.max_unzipped_bytes, int(self.max_zip_ratio * max(1, len(content))))
         try:
-            with zipfile.ZipFile(io.BytesIO(content)) as archive:
-                total = sum(max(0, info.file_size) for info in archive.infolist())
-        except (zipfile.BadZipFile, OSError, ValueError):
+            archive = zipfile.ZipFile(io.BytesIO(content))
+        except (zipfile.BadZipFile, OSError, ValueError, EOFError):
             return  # not readable as a zip: the reader says so with its own reason
-        ratio = total / max(1, len(content))
-        if total > self.max_unzipped_bytes or ratio > self.max_zip_ratio:
-            raise GovreportError(
-                Reason.ARCHIVE_TOO_LARGE,
-                f"the DOCX would expand from {len(content)} to {total} bytes "
-                f"({ratio:.0f}:1); this server allows {self.max_zip_ratio:.0f}:1 and "
-                f"{self.max_unzipped_bytes} bytes (GOVREPORT_MAX_ZIP_RATIO, "
-                "GOVREPORT_MAX_UNZIPPED_BYTES): a zip bomb, or not a real report",
-            )
+        total = 0
+        with archive:
+            for info in archive.infolist():
+                try:
+                    size = _inflated_size(archive, content, info, allowed - total)
+                except (
+                    zipfile.BadZipFile,
+                    OSError,
+                    ValueError,
+                    EOFError,
+                    zlib.error,
+                    RuntimeError,
+                    NotImplementedError,
+                ) as exc:
+                    raise GovreportError(
+                        Reason.CORRUPT_DOCUMENT,
+                        f"{what}'s member {clip(info.filename, 120)} cannot be inflated "
+                        f"({quoted(exc)}); the file is damaged",
+                    ) from exc
+                total += size
+                if total > allowed:
+                    raise self._inflates_past(len(content), total, allowed, what)
+                if size != info.file_size:
+                    raise GovreportError(
+                        Reason.CORRUPT_DOCUMENT,
+                        f"{what}'s member {clip(info.filename, 120)} declares {info.file_size} "
+                        f"bytes but inflates to {size}: the file is damaged, or made to mislead",
+                    )
+
+    def _inflates_past(self, size: int, total: int, allowed: int, what: str) -> GovreportError:
+        return GovreportError(
+            Reason.ARCHIVE_TOO_LARGE,
+            f"{what} inflates from {size} bytes to over {total} bytes "
+            f"(over {total / max(1, size):.0f}:1, stopped there); this server allows "
+            f"{self.max_zip_ratio:.0f}:1 and {self.max_unzipped_bytes} bytes "
+            "(GOVREPORT_MAX_ZIP_RATIO, GOVREPORT_MAX_UNZIPPED_BYTES): a zip bomb, or not a "
+            "real report",
+            details={"limit_bytes": str(allowed)},
+        )
 
     def check_pdf_objects(self, objects: int) -> None:
         if objects > self.max_pdf_objects:
@@ -68,3 +109,28 @@ class Limits:
                 f"the PDF has {objects} objects; this server reads PDFs of up to "
                 f"{self.max_pdf_objects} (GOVREPORT_MAX_PDF_OBJECTS)",
             )
+
+
+def _inflated_size(
+    archive: zipfile.ZipFile, content: bytes, info: zipfile.ZipInfo, budget: int
+) -> int:
+    """The bytes ``info`` inflates to, counted up to ``budget`` + 1 (then it stops)."""
+    if info.compress_type == zipfile.ZIP_DEFLATED and not info.flag_bits & 0x1:
+        # The raw deflate stream, read past zipfile, which would cut it at the declared size.
+        header = content[info.header_offset : info.header_offset + 30]
+        if len(header) < 30 or header[:4] != b"PK\x03\x04":
+            raise zipfile.BadZipFile("bad local file header")
+        name_length, extra_length = struct.unpack("<HH", header[26:30])
+        start = info.header_offset + 30 + name_length + extra_length
+        pending = content[start : start + info.compress_size]
+        inflater = zlib.decompressobj(-zlib.MAX_WBITS)
+        size = 0
+        while pending and size <= budget:
+            size += len(inflater.decompress(pending, _INFLATE_CHUNK))
+            pending = inflater.unconsumed_tail
+        return size
+    size = 0
+    with archive.open(info) as member:  # stored, or another method: read in chunks
+        while size <= budget and (chunk := member.read(_INFLATE_CHUNK)):
+            size += len(chunk)
+    return size

@@ -36,7 +36,7 @@ from grpc_status import rpc_status
 from govreport import metrics
 from govreport import validation as validation_module
 from govreport.convert import ConvertOptions
-from govreport.errors import GovreportError, Reason
+from govreport.errors import GovreportError, Reason, clip, named
 from govreport.logs import REQUEST_ID
 from govreport.render import FORMAT_NAMES
 from govreport.settings import Settings
@@ -70,7 +70,7 @@ def error_status(err: GovreportError, filename: str = "") -> grpc.Status:
     RetryInfo)."""
     metadata: dict[str, str] = {}
     if filename:
-        metadata["filename"] = filename
+        metadata["filename"] = clip(filename)
     if REQUEST_ID.get():
         metadata["request_id"] = REQUEST_ID.get()
     if err.field:
@@ -105,18 +105,22 @@ def _pack(
 def as_govreport_error(exc: BaseException, rpc: str, filename: str = "") -> GovreportError:
     """``exc`` as a GovreportError; anything unexpected is INTERNAL, logged with its traceback."""
     if isinstance(exc, GovreportError):
-        log.info("%s %s: %s", rpc, filename or "-", exc)
+        log.info("%s %s: %s", rpc, clip(filename) or "-", exc)
         return exc
     incident = uuid.uuid4().hex[:12]
     if isinstance(exc, WorkerBug):
         log.error(
-            "%s %s failed in a worker (incident %s)\n%s", rpc, filename or "-", incident, exc.trace
+            "%s %s failed in a worker (incident %s)\n%s",
+            rpc,
+            clip(filename) or "-",
+            incident,
+            exc.trace,
         )
     else:
-        log.error("%s %s failed (incident %s)", rpc, filename or "-", incident, exc_info=exc)
+        log.error("%s %s failed (incident %s)", rpc, clip(filename) or "-", incident, exc_info=exc)
     return GovreportError(
         Reason.INTERNAL,
-        f"internal error while handling {filename or 'the request'} "
+        f"internal error while handling {named(filename)} "
         f"({type(exc).__name__}, incident {incident}); please report it",
         details={"incident": incident},
     )
@@ -126,7 +130,7 @@ def too_large(size: int, limit: int, filename: str, *, declared: bool = False) -
     what = "declares" if declared else "is at least" if size > limit else "is"
     return GovreportError(
         Reason.TOO_LARGE,
-        f"{filename or 'the document'} {what} {size} bytes; this server accepts at most "
+        f"{named(filename)} {what} {size} bytes; this server accepts at most "
         f"{limit} bytes per document",
         details={"limit_bytes": str(limit), "size_bytes": str(size)},
     )
@@ -255,7 +259,7 @@ class ReportExtractorServicer(service_pb2_grpc.ReportExtractorServicer):
         log.info(
             "%s %s: %s, %d pages, %.0f ms",
             method,
-            filename or "-",
+            clip(filename) or "-",
             fmt,
             extraction.document.page_count,
             (time.monotonic() - started) * 1000,

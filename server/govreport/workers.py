@@ -42,7 +42,7 @@ from multiprocessing.process import BaseProcess
 from typing import Any
 
 from govreport.convert import ConvertOptions
-from govreport.errors import GovreportError, Reason
+from govreport.errors import GovreportError, Reason, clip, named, quoted
 from govreport.ocr import pages
 from govreport.ocr.pages import SpareCores
 from govreport.v1 import service_pb2
@@ -130,13 +130,12 @@ def worker_main(
             reply = Reply(
                 "error",
                 reason=Reason.TOO_COMPLEX,
-                message=f"{filename or 'the document'} needs more memory than a worker may use "
+                message=f"{named(filename)} needs more memory than a worker may use "
                 f"({memory_bytes >> 20} MiB, GOVREPORT_WORKER_MEMORY_BYTES)",
             )
         except Exception as exc:  # a bug: the parent logs it under an incident id
-            reply = Reply(
-                "bug", message=f"{type(exc).__name__}: {exc}", trace=traceback.format_exc()
-            )
+            # Clipped: the exception's text may quote the document.
+            reply = Reply("bug", message=quoted(exc), trace=clip(traceback.format_exc(), 4000))
         del content
         try:
             conn.send(reply)
@@ -356,7 +355,7 @@ class WorkerPool:
                 job.future.set_exception(
                     GovreportError(
                         Reason.TIME_LIMIT,
-                        f"{job.filename or 'the document'} took over {self.time_limit:.0f} s "
+                        f"{named(job.filename)} took over {self.time_limit:.0f} s "
                         "(GOVREPORT_MAX_SECONDS_PER_DOCUMENT) and was stopped",
                     )
                 )
@@ -364,7 +363,7 @@ class WorkerPool:
         try:
             reply = call.result()
         except (EOFError, OSError) as exc:
-            log.warning("worker %s died while reading %s: %s", worker.pid, job.filename, exc)
+            log.warning("worker %s died while reading %s: %s", worker.pid, clip(job.filename), exc)
             worker.kill()
             self._workers[index] = None
             self._on_worker_lost()
@@ -372,7 +371,7 @@ class WorkerPool:
                 job,
                 error=GovreportError(
                     Reason.WORKER_FAILED,
-                    f"the worker reading {job.filename or 'the document'} stopped "
+                    f"the worker reading {named(job.filename)} stopped "
                     "unexpectedly; retry the request",
                 ),
             )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import zipfile
 
-from govreport.errors import GovreportError, Reason
+from govreport.errors import GovreportError, Reason, clip, named
 from govreport.ir import SourceFormat
 from govreport.pageset import is_page_image, page_names
 
@@ -36,7 +36,7 @@ def detect(content: bytes, filename: str = "") -> SourceFormat:
     Raises UNSUPPORTED_FORMAT for bytes that are no format we know (binary
     noise, legacy .doc, zip files of other things) so that nothing is guessed.
     """
-    name = filename or "the document"
+    name = named(filename)
     head = content[:4096]
     if head.startswith(b"%PDF-") or b"%PDF-" in head[:1024]:
         return SourceFormat.PDF
@@ -76,7 +76,7 @@ def _zip_format(content: bytes, name: str) -> SourceFormat:
     except zipfile.BadZipFile as exc:
         raise GovreportError(
             Reason.CORRUPT_DOCUMENT,
-            f"{name} starts like a DOCX (zip) file but cannot be opened: {exc}; it may be truncated",
+            f"{name} starts like a DOCX (zip) file but cannot be opened: {clip(str(exc))}; it may be truncated",
         ) from exc
     if "word/document.xml" in names:
         return SourceFormat.DOCX

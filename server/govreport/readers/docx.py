@@ -23,7 +23,7 @@ import docx
 import lxml.etree
 from docx.opc.exceptions import PackageNotFoundError
 
-from govreport.errors import GovreportError, Reason
+from govreport.errors import GovreportError, Reason, quoted
 from govreport.ir import Block, Document, Hints, Location, Paragraph, SourceFormat, Table, TextCell
 from govreport.layout import SlotGrid, join_lines, unless_solid
 from govreport.limits import Limits
@@ -103,7 +103,7 @@ def _open(content: bytes) -> Any:
 def _corrupt(exc: BaseException) -> GovreportError:
     return GovreportError(
         Reason.CORRUPT_DOCUMENT,
-        f"the Word document cannot be opened ({type(exc).__name__}: {exc}); it may be truncated "
+        f"the Word document cannot be opened ({quoted(exc)}); it may be truncated "
         "or damaged: open it in Word or WPS, save it again as .docx and send that",
     )
 

@@ -17,7 +17,7 @@ import charset_normalizer
 import lxml.etree
 import lxml.html
 
-from govreport.errors import GovreportError, Reason
+from govreport.errors import GovreportError, Reason, clip
 from govreport.ir import Block, Document, Hints, Location, Paragraph, SourceFormat, Table, TextCell
 from govreport.layout import SlotGrid, join_lines, unless_solid
 from govreport.limits import Limits
@@ -169,7 +169,7 @@ def _parse(text: str) -> lxml.html.HtmlElement:
         return lxml.html.document_fromstring(data, parser=parser)
     except (lxml.etree.ParserError, ValueError) as exc:
         raise GovreportError(
-            Reason.EMPTY_DOCUMENT, f"the HTML page holds no document: {exc}"
+            Reason.EMPTY_DOCUMENT, f"the HTML page holds no document: {clip(str(exc))}"
         ) from exc
 
 

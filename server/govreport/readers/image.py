@@ -18,7 +18,7 @@ import numpy as np
 import numpy.typing as npt
 from PIL import Image, ImageSequence, UnidentifiedImageError
 
-from govreport.errors import GovreportError, Reason
+from govreport.errors import GovreportError, Reason, clip, quoted
 from govreport.ir import Block, Document, SourceFormat, UnreadPage
 from govreport.limits import Limits
 
@@ -62,13 +62,12 @@ def add_pages(document: Document, content: bytes, what: str, limits: Limits) -> 
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
         raise GovreportError(
             Reason.CORRUPT_DOCUMENT,
-            f"{what} cannot be decoded as an image ({type(exc).__name__}: {exc}); "
-            "it may be truncated or damaged",
+            f"{what} cannot be decoded as an image ({quoted(exc)}); it may be truncated or damaged",
         ) from exc
     except (Image.DecompressionBombWarning, Image.DecompressionBombError) as exc:
         raise GovreportError(
             Reason.PAGE_TOO_LARGE,
-            f"{what} is too large to read ({exc}); scan at 300 dpi",
+            f"{what} is too large to read ({clip(str(exc))}); scan at 300 dpi",
         ) from exc
 
     # The iterator seeks one image object from frame to frame: frames are decoded here, in
@@ -92,7 +91,7 @@ def add_pages(document: Document, content: bytes, what: str, limits: Limits) -> 
                 pixels = np.asarray(frame.convert("RGB"), dtype=np.uint8)
             except (OSError, ValueError) as exc:
                 document.unread_pages.append(
-                    UnreadPage(number, f"the page image cannot be decoded ({exc})")
+                    UnreadPage(number, f"the page image cannot be decoded ({clip(str(exc))})")
                 )
                 continue
             yield number, pixels, image_dpi(frame)

@@ -16,7 +16,7 @@ import io
 import zipfile
 import zlib
 
-from govreport.errors import GovreportError, Reason
+from govreport.errors import GovreportError, Reason, clip
 from govreport.ir import Document, SourceFormat
 from govreport.limits import Limits
 from govreport.pageset import page_names
@@ -29,7 +29,7 @@ _SHOWN = 120
 
 def read(content: bytes, limits: Limits | None = None) -> Document:
     limits = limits or Limits()
-    limits.check_zip(content)
+    limits.check_zip(content, "the page set")
     try:
         with zipfile.ZipFile(io.BytesIO(content)) as archive:
             names = page_names(archive.namelist())
@@ -56,7 +56,7 @@ def read(content: bytes, limits: Limits | None = None) -> Document:
     ) as exc:
         raise GovreportError(
             Reason.CORRUPT_DOCUMENT,
-            f"the zip archive of page images cannot be read ({exc}); it may be truncated",
+            f"the zip archive of page images cannot be read ({clip(str(exc))}); it may be truncated",
         ) from exc
     image.require_text(document, "the page images (blank or unreadable scans)")
     return document

@@ -32,7 +32,7 @@ from pdfplumber.page import Page
 from pdfplumber.pdf import PDF
 from pdfplumber.utils.exceptions import PdfminerException
 
-from govreport.errors import GovreportError, Reason
+from govreport.errors import GovreportError, Reason, quoted
 from govreport.ir import (
     Block,
     Box,
@@ -193,7 +193,7 @@ def _encrypted() -> GovreportError:
 def _corrupt(exc: Exception) -> GovreportError:
     return GovreportError(
         Reason.CORRUPT_DOCUMENT,
-        f"the PDF cannot be parsed ({type(exc).__name__}: {exc}); it may be truncated or damaged — send the complete file",
+        f"the PDF cannot be parsed ({quoted(exc)}); it may be truncated or damaged — send the complete file",
     )
 
 

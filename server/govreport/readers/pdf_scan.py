@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import numpy.typing as npt
 
+from govreport.errors import clip
 from govreport.ir import Block
 from govreport.limits import Limits
 
@@ -49,7 +50,10 @@ def read_scanned_pages(
     try:
         document = pdfium.PdfDocument(content)
     except pdfium.PdfiumError as exc:
-        return {n: ScanResult([], f"the page cannot be rendered for OCR ({exc})") for n in numbers}
+        return {
+            n: ScanResult([], f"the page cannot be rendered for OCR ({clip(str(exc))})")
+            for n in numbers
+        }
 
     # pdfium renders on this thread, in order; the pages are read on idle cores too (ocr.pages).
     def rendered() -> Iterator[tuple[int, npt.NDArray[np.uint8], int]]:
@@ -57,7 +61,9 @@ def read_scanned_pages(
             try:
                 page = document[number - 1]
             except pdfium.PdfiumError as exc:
-                out[number] = ScanResult([], f"the page cannot be rendered for OCR ({exc})")
+                out[number] = ScanResult(
+                    [], f"the page cannot be rendered for OCR ({clip(str(exc))})"
+                )
                 continue
             try:
                 width, height = page.get_size()  # points
