@@ -31,11 +31,15 @@ class Limits:
     max_unzipped_bytes: int = 512 * 1024 * 1024
     max_pdf_objects: int = 500_000
 
-    def check_pages(self, pages: int, what: str = "the document") -> None:
+    def check_pages(
+        self, pages: int, what: str = "the document", *, at_least: bool = False
+    ) -> None:
+        """``at_least``: ``pages`` is where counting stopped, not the whole."""
         if pages > self.max_pages:
+            counted = f"over {self.max_pages}" if at_least else str(pages)
             raise GovreportError(
                 Reason.TOO_MANY_PAGES,
-                f"{what} has {pages} pages; this server reads at most {self.max_pages} "
+                f"{what} has {counted} pages; this server reads at most {self.max_pages} "
                 "(GOVREPORT_MAX_PAGES): send the report on its own",
             )
 
@@ -102,11 +106,13 @@ class Limits:
             details={"limit_bytes": str(allowed)},
         )
 
-    def check_pdf_objects(self, objects: int) -> None:
+    def check_pdf_objects(self, objects: int, *, claimed: bool = False) -> None:
+        """``claimed``: the count is what the file says of itself, before it is parsed."""
         if objects > self.max_pdf_objects:
+            has = "claims to hold" if claimed else "has"
             raise GovreportError(
                 Reason.TOO_COMPLEX,
-                f"the PDF has {objects} objects; this server reads PDFs of up to "
+                f"the PDF {has} {objects} objects; this server reads PDFs of up to "
                 f"{self.max_pdf_objects} (GOVREPORT_MAX_PDF_OBJECTS)",
             )
 
