@@ -223,7 +223,7 @@ def pdf_xref_claims(objects: int = 50_000_000) -> bytes:
 def long_text(size: int = 50 * MiB) -> bytes:
     """A plain-text 'report' of ``size`` bytes: one real line repeated."""
     line = "二、主动公开政府信息情况 本年制发件数 12 本年废止件数 3 现行有效件数 45\n".encode()
-    return (line * (size // len(line) + 1))[:size]
+    return line * (size // len(line))
 
 
 BUILDERS: dict[str, Callable[[], bytes]] = {

@@ -60,4 +60,11 @@ def read(content: bytes, filename: str = "", limits: Limits | None = None) -> Do
             Reason.UNSUPPORTED_FORMAT,
             f"{named(filename)} is a {fmt.value.upper()} file, which this server does not read yet",
         )
-    return spec.reader(content, limits or Limits())
+    limits = limits or Limits()
+    document = spec.reader(content, limits)
+    # Before the assembler, whose work grows faster than the text: a reader's output is
+    # bounded however small its input was (a DOCX, a zip of pages).
+    chars, cells = document.size()
+    limits.check_text(chars, named(filename))
+    limits.check_cells(cells, named(filename))
+    return document

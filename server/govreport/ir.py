@@ -138,3 +138,15 @@ class Document:
     # A web page: how many blocks the element holding the report's tables gives; the
     # blocks after it are the site's footer and links (unless a section heading follows).
     content_end: int | None = None
+
+    def size(self) -> tuple[int, int]:
+        """Characters of text and table cells: what the assembler's work grows with."""
+        chars = cells = 0
+        for block in self.blocks:
+            if isinstance(block, Paragraph):
+                chars += len(block.text)
+            else:
+                for row in block.rows:
+                    cells += len(row)
+                    chars += sum(len(cell.text) for cell in row)
+        return chars, cells

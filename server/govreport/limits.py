@@ -28,8 +28,12 @@ class Limits:
     max_page_pixels: int = 40_000_000
     # A DOCX's XML compresses ~10:1; a zip bomb 1000:1 and more.
     max_zip_ratio: float = 100.0
-    max_unzipped_bytes: int = 512 * 1024 * 1024
+    max_unzipped_bytes: int = 256 * 1024 * 1024
     max_pdf_objects: int = 500_000
+    # A report holds 3-20 thousand characters and about 200 table cells. Assembly grows faster
+    # than linearly with the text (300 K characters: 2 s; 1.4 M: 60 s), so this bounds it.
+    max_text_chars: int = 300_000
+    max_table_cells: int = 20_000
 
     def check_pages(
         self, pages: int, what: str = "the document", *, at_least: bool = False
@@ -105,6 +109,27 @@ class Limits:
             "real report",
             details={"limit_bytes": str(allowed)},
         )
+
+    def check_text(self, chars: int, what: str = "the document", *, at_least: bool = False) -> None:
+        if chars > self.max_text_chars:
+            counted = f"at least {chars}" if at_least else str(chars)
+            raise GovreportError(
+                Reason.TOO_LARGE,
+                f"{what} holds {counted} characters of text; this server reads documents of up "
+                f"to {self.max_text_chars} (GOVREPORT_MAX_TEXT_CHARS), about a hundred times "
+                "a real report: send the report on its own",
+                details={"limit_chars": str(self.max_text_chars), "chars": str(chars)},
+            )
+
+    def check_cells(self, cells: int, what: str = "the document") -> None:
+        if cells > self.max_table_cells:
+            raise GovreportError(
+                Reason.TOO_LARGE,
+                f"{what} holds {cells} table cells; this server reads documents of up to "
+                f"{self.max_table_cells} (GOVREPORT_MAX_TABLE_CELLS), a hundred times a "
+                "report's tables: send the report on its own",
+                details={"limit_cells": str(self.max_table_cells), "cells": str(cells)},
+            )
 
     def check_pdf_objects(self, objects: int, *, claimed: bool = False) -> None:
         """``claimed``: the count is what the file says of itself, before it is parsed."""

@@ -54,6 +54,7 @@ log = logging.getLogger(__name__)
 _T = TypeVar("_T")
 
 DOMAIN = "govreport"
+_ENVELOPE_BYTES = 64 * 1024  # the response around an Extraction, with room to spare
 SERVICE_NAME: str = service_pb2.DESCRIPTOR.services_by_name["ReportExtractor"].full_name
 
 ValidateFn = Callable[
@@ -250,6 +251,15 @@ class ReportExtractorServicer(service_pb2_grpc.ReportExtractorServicer):
             ),
         )
         extraction.document.request_id = REQUEST_ID.get()
+        # gRPC would drop an over-size answer with a bare RESOURCE_EXHAUSTED (and count it OK).
+        result_limit = self._settings.max_message_bytes - _ENVELOPE_BYTES
+        if extraction.ByteSize() > result_limit:
+            raise GovreportError(
+                Reason.TOO_LARGE,
+                f"the extraction of {named(filename)} is {extraction.ByteSize()} bytes, over the "
+                f"{result_limit} a response may hold (GOVREPORT_MAX_MESSAGE_BYTES)",
+                details={"limit_bytes": str(result_limit)},
+            )
         fmt = FORMAT_NAMES.get(extraction.document.format, "other").lower()  # a metric label
         metrics.LATENCY.labels(method, fmt).observe(time.monotonic() - started)
         metrics.DOCUMENTS.labels(fmt).inc()

@@ -63,6 +63,10 @@ class Settings:
     max_zip_ratio: float = _LIMITS.max_zip_ratio
     max_unzipped_bytes: int = _LIMITS.max_unzipped_bytes
     max_pdf_objects: int = _LIMITS.max_pdf_objects
+    max_text_chars: int = _LIMITS.max_text_chars
+    max_table_cells: int = _LIMITS.max_table_cells
+    upload_buffer_bytes: int = 256 * MiB
+    upload_idle_seconds: float = 30.0
     # -- security
     tls_cert_file: str = ""
     tls_key_file: str = ""
@@ -87,6 +91,7 @@ class Settings:
         for f in fields(self):
             value = getattr(self, f.name)
             positive = f.name.endswith("_bytes") or f.name.startswith("max_")
+            positive = positive or f.name == "upload_idle_seconds"
             if positive and f.name not in ("max_queue",) and value <= 0:
                 raise ValueError(f"{f.name} must be positive, not {value}")
         for name in ("workers", "max_queue", "batch_in_flight", "worker_max_tasks"):
@@ -145,6 +150,8 @@ class Settings:
             max_zip_ratio=self.max_zip_ratio,
             max_unzipped_bytes=self.max_unzipped_bytes,
             max_pdf_objects=self.max_pdf_objects,
+            max_text_chars=self.max_text_chars,
+            max_table_cells=self.max_table_cells,
         )
 
     def tokens(self) -> frozenset[str]:
@@ -201,8 +208,15 @@ FIELDS: dict[str, tuple[str, str]] = {
     "max_pages": (str(_LIMITS.max_pages), "pages per document: TOO_MANY_PAGES"),
     "max_page_pixels": ("40000000", "pixels per page image (decompression bombs): PAGE_TOO_LARGE"),
     "max_zip_ratio": ("100", "DOCX expansion ratio (zip bombs): ARCHIVE_TOO_LARGE"),
-    "max_unzipped_bytes": ("512 MiB", "DOCX expanded size: ARCHIVE_TOO_LARGE"),
-    "max_pdf_objects": (str(_LIMITS.max_pdf_objects), "objects in a PDF: TOO_COMPLEX"),
+    "max_unzipped_bytes": ("256 MiB", "DOCX or page set expanded size: ARCHIVE_TOO_LARGE"),
+    "max_pdf_objects": (str(_LIMITS.max_pdf_objects), "objects a PDF holds or claims: TOO_COMPLEX"),
+    "max_text_chars": (
+        str(_LIMITS.max_text_chars),
+        "characters of text a document holds: TOO_LARGE",
+    ),
+    "max_table_cells": (str(_LIMITS.max_table_cells), "table cells a document holds: TOO_LARGE"),
+    "upload_buffer_bytes": ("256 MiB", "bytes of all unfinished uploads held at once: OVERLOADED"),
+    "upload_idle_seconds": ("30", "an upload sending nothing this long is ended: UPLOAD_STALLED"),
     "tls_cert_file": ("", "PEM certificate chain: serve TLS"),
     "tls_key_file": ("", "PEM private key of tls_cert_file"),
     "tls_client_ca_file": ("", "PEM CA bundle: require client certificates (mutual TLS)"),

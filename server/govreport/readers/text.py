@@ -238,7 +238,12 @@ def _table(run: list[_Line]) -> Table:
 
 def read(content: bytes, limits: Limits | None = None) -> Document:
     """``limits`` are for paged and zipped formats; a text is bounded by its size."""
+    limits = limits or Limits()
+    # Before any work on it: no encoding takes more than 4 bytes a character, so a text this
+    # long is over the limit whatever it decodes to.
+    limits.check_text(len(content) // 4, "the text", at_least=True)
     text, encoding = decode(content)
+    limits.check_text(len(text), "the text")
     if not text.strip():
         raise GovreportError(
             Reason.EMPTY_DOCUMENT, "the text file holds no text (only white space)"
