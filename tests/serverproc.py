@@ -61,6 +61,26 @@ class ServerProcess:
                     continue
         return sorted(set(out))
 
+    def metric(self, sample: str) -> float:
+        """A sample's value from /metrics, e.g. ``govreport_worker_failures_total`` or
+        ``govreport_requests_total{code="OK",method="Extract"}``; 0 when it is not there yet."""
+        import urllib.request
+
+        with urllib.request.urlopen(f"http://{self.metrics_address}/metrics", timeout=10) as r:
+            for line in r.read().decode().splitlines():
+                name, _, value = line.rpartition(" ")
+                if name == sample:
+                    return float(value)
+        return 0.0
+
+    def metric_reaches(self, sample: str, value: float, timeout: float = 15.0) -> float:
+        """Waits until ``sample`` is at least ``value`` (the server counts a call after its
+        status has gone out); returns what it found last."""
+        deadline = time.monotonic() + timeout
+        while (found := self.metric(sample)) < value and time.monotonic() < deadline:
+            time.sleep(0.05)
+        return found
+
     def log(self) -> str:
         with open(self.log_path, encoding="utf-8", errors="replace") as handle:
             return handle.read()

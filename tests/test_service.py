@@ -7,7 +7,6 @@ from __future__ import annotations
 import hashlib
 import io
 import random
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -450,7 +449,6 @@ def test_batch_returns_results_as_ready_and_survives_failures(
         for i in range(5):
             yield service_pb2.ExtractBatchRequest(id=f"ok{i}", content=b"ok", filename=f"{i}.txt")
 
-    started = time.monotonic()
     order = []
     results = {}
     for response in fake_stub.ExtractBatch(requests(), timeout=30):
@@ -461,7 +459,6 @@ def test_batch_returns_results_as_ready_and_survives_failures(
     assert results["fail"].error.code == 3 and results["fail"].error.reason == "NOT_A_REPORT"
     assert results["boom"].error.code == 13 and results["boom"].error.reason == "INTERNAL"
     assert results["ok3"].extraction.document.filename == "3.txt"
-    assert time.monotonic() - started < 10
 
 
 def test_batch_empty_stream(fake_stub: service_pb2_grpc.ReportExtractorStub) -> None:

@@ -12,15 +12,19 @@ watches it:
   dropped and a running one's worker is killed, so no work is done for
   nobody;
 - a worker that dies (killed, out of memory) fails its request with
-  WORKER_FAILED (UNAVAILABLE: retryable) and is replaced;
+  WORKER_FAILED (UNAVAILABLE: retryable) and a replacement starts at once;
 - after ``worker_max_tasks`` documents a worker is replaced, which bounds
   the memory a long-running process can gather.
 
 Workers are started with the ``spawn`` method (a clean interpreter, not a
 fork of the threaded gRPC process) and limit themselves at start: address
-space (RLIMIT_AS), no core files, a private empty working directory, umask
-077. They get the document's bytes over a pipe and never open a path or
-URL a request names.
+space (RLIMIT_AS), no core files, umask 077. Each works in its own empty
+folder under the pool's (``govreport-pool-PID-*`` in the temp dir), which
+it empties after every document, so OCR's intermediate files never outlive
+their request; the parent removes a worker's folder when it stops or is
+killed, the pool's when it closes, and at start the folders of pools whose
+process is gone. Workers get the document's bytes over a pipe and never
+open a path or URL a request names.
 """
 
 from __future__ import annotations
@@ -30,6 +34,8 @@ import contextlib
 import logging
 import multiprocessing
 import os
+import re
+import shutil
 import signal
 import tempfile
 import time
@@ -79,9 +85,13 @@ class Reply:
     trace: str = ""  # "bug": the traceback in the worker
 
 
-def _limit_self(memory_bytes: int) -> str:
+_POOL_PREFIX = "govreport-pool-"
+_POOL_FOLDER = re.compile(re.escape(_POOL_PREFIX) + r"(\d+)-")
+
+
+def _limit_self(memory_bytes: int, home: str) -> None:
     """Takes what the worker does not need: memory beyond its share, core files, a cwd with
-    anything in it. Returns the private directory it works in."""
+    anything in it; ``home`` (empty, the parent's making) becomes its working directory."""
     import resource
 
     with contextlib.suppress(ValueError, OSError):
@@ -89,11 +99,36 @@ def _limit_self(memory_bytes: int) -> str:
     with contextlib.suppress(ValueError, OSError):
         resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
     os.umask(0o077)
-    home = tempfile.mkdtemp(prefix="govreport-worker-")
     os.chdir(home)
     os.environ["TMPDIR"] = home  # Tesseract's and our temporary files stay in it
     tempfile.tempdir = home
-    return home
+
+
+def empty_folder(path: str) -> None:
+    """Removes what ``path`` holds, keeping the folder."""
+    with contextlib.suppress(OSError), os.scandir(path) as entries:
+        for entry in entries:
+            if entry.is_dir(follow_symlinks=False):
+                shutil.rmtree(entry.path, ignore_errors=True)
+            else:
+                with contextlib.suppress(OSError):
+                    os.unlink(entry.path)
+
+
+def sweep_pool_folders(root: str | None = None) -> list[str]:
+    """Removes the folders of pools whose process is gone (a server killed with SIGKILL leaves
+    its workers' files behind). Returns what it removed."""
+    root = root or tempfile.gettempdir()
+    removed = []
+    with contextlib.suppress(OSError), os.scandir(root) as entries:
+        for entry in entries:
+            match = _POOL_FOLDER.match(entry.name)
+            if match is None or not entry.is_dir(follow_symlinks=False):
+                continue
+            if not os.path.exists(f"/proc/{match.group(1)}"):
+                shutil.rmtree(entry.path, ignore_errors=True)
+                removed.append(entry.path)
+    return removed
 
 
 def worker_main(
@@ -101,12 +136,15 @@ def worker_main(
     memory_bytes: int,
     convert_fn: ConvertFn | None,
     spare_cores: SpareCores | None = None,
+    home: str | None = None,
 ) -> None:
     """A worker: documents in, serialized Extractions (or errors) out, until told to stop.
-    ``spare_cores`` (shared with the pool) lends a scan's pages the cores no worker uses."""
+    ``spare_cores`` (shared with the pool) lends a scan's pages the cores no worker uses;
+    ``home`` is its own empty folder, emptied again after each document."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when workers stop
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    _limit_self(memory_bytes)
+    home = home or tempfile.mkdtemp(prefix="govreport-worker-")
+    _limit_self(memory_bytes, home)
     pages.share(spare_cores)
     if convert_fn is None:
         from govreport.convert import convert  # the heavy imports, once per worker
@@ -137,6 +175,7 @@ def worker_main(
             # Clipped: the exception's text may quote the document.
             reply = Reply("bug", message=quoted(exc), trace=clip(traceback.format_exc(), 4000))
         del content
+        empty_folder(home)  # nothing of this document stays behind
         try:
             conn.send(reply)
         except (BrokenPipeError, OSError):
@@ -160,11 +199,12 @@ class _Worker:
 
     def __init__(self, pool: WorkerPool) -> None:
         self.pipes = pool.pipes
+        self.home = tempfile.mkdtemp(prefix="worker-", dir=pool.home)
         ctx = multiprocessing.get_context("spawn")
         self.conn, child = ctx.Pipe()
         self.process: BaseProcess = ctx.Process(
             target=worker_main,
-            args=(child, pool.memory_bytes, pool.convert_fn, pool.spare_cores),
+            args=(child, pool.memory_bytes, pool.convert_fn, pool.spare_cores, self.home),
             name="govreport-worker",
             daemon=True,
         )
@@ -190,6 +230,7 @@ class _Worker:
         with contextlib.suppress(OSError):
             self.process.kill()
         self.process.join(5)
+        shutil.rmtree(self.home, ignore_errors=True)
 
     def stop(self) -> None:
         with contextlib.suppress(OSError):
@@ -198,6 +239,7 @@ class _Worker:
         if self.process.is_alive():
             self.kill()
         self.conn.close()
+        shutil.rmtree(self.home, ignore_errors=True)
 
     async def call(self, job: _Job) -> Reply:
         """Sends the document and waits for the reply, on a thread: a pipe write of a large
@@ -239,6 +281,9 @@ class WorkerPool:
         self._queue: asyncio.Queue[_Job] = asyncio.Queue()
         self._slots: list[asyncio.Task[None]] = []
         self._workers: list[_Worker | None] = []
+        # Replacements being started, by slot: a dead worker's successor starts at once.
+        self._starting: dict[int, asyncio.Future[_Worker]] = {}
+        self.home = ""  # the pool's folder, made by start()
         self._busy = 0
         # Cores no document is being read on: a worker borrows them for a scan's pages
         # (ocr/pages.py). Shared memory, so every worker sees the same count.
@@ -256,6 +301,9 @@ class WorkerPool:
 
     async def start(self) -> None:
         loop = asyncio.get_running_loop()
+        for folder in sweep_pool_folders():
+            log.info("removed %s, left by a server that is gone", folder)
+        self.home = tempfile.mkdtemp(prefix=f"{_POOL_PREFIX}{os.getpid()}-")
         # Starting a spawned interpreter takes a second: all at once, off the event loop.
         workers = await asyncio.gather(
             *(loop.run_in_executor(None, _Worker, self) for _ in range(self.size))
@@ -270,10 +318,16 @@ class WorkerPool:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         loop = asyncio.get_running_loop()
+        for index, starting in list(self._starting.items()):
+            with contextlib.suppress(Exception):
+                self._workers[index] = await starting
+        self._starting.clear()
         await asyncio.gather(
             *(loop.run_in_executor(None, w.stop) for w in self._workers if w is not None)
         )
         self._workers = []
+        if self.home:
+            shutil.rmtree(self.home, ignore_errors=True)
         self.pipes.shutdown(wait=False, cancel_futures=True)
         while not self._queue.empty():
             job = self._queue.get_nowait()
@@ -315,15 +369,28 @@ class WorkerPool:
         with self.spare_cores.get_lock():
             self.spare_cores.value += change
 
+    def _replace(self, index: int) -> None:
+        """Starts slot ``index``'s next worker now, off the event loop, so that the next
+        document does not wait for it; the old one (if any) is stopped first."""
+        old, self._workers[index] = self._workers[index], None
+        loop = asyncio.get_running_loop()
+
+        async def start() -> _Worker:
+            if old is not None:
+                await loop.run_in_executor(None, old.stop)
+            return await loop.run_in_executor(None, _Worker, self)
+
+        self._starting[index] = asyncio.ensure_future(start())
+
     async def _fresh_worker(self, index: int) -> _Worker:
+        starting = self._starting.pop(index, None)
+        if starting is not None:
+            self._workers[index] = await starting  # raises if it did not start
         worker = self._workers[index]
         if worker is not None and worker.process.is_alive() and worker.tasks < self.max_tasks:
             return worker
-        loop = asyncio.get_running_loop()
-        if worker is not None:
-            await loop.run_in_executor(None, worker.stop)
-        worker = await loop.run_in_executor(None, _Worker, self)
-        self._workers[index] = worker
+        self._replace(index)
+        worker = self._workers[index] = await self._starting.pop(index)
         return worker
 
     async def _run(self, index: int, job: _Job) -> None:
@@ -350,6 +417,7 @@ class WorkerPool:
             call.cancel()
             worker.kill()
             self._workers[index] = None
+            self._replace(index)
             self._on_worker_lost()
             if not job.future.done():
                 job.future.set_exception(
@@ -366,6 +434,7 @@ class WorkerPool:
             log.warning("worker %s died while reading %s: %s", worker.pid, clip(job.filename), exc)
             worker.kill()
             self._workers[index] = None
+            self._replace(index)
             self._on_worker_lost()
             self._settle(
                 job,
@@ -377,6 +446,8 @@ class WorkerPool:
             )
             return
         self._seconds = 0.8 * self._seconds + 0.2 * (time.monotonic() - started)
+        if worker.tasks >= self.max_tasks:
+            self._replace(index)
         if reply.kind == "ok":
             self._settle(job, result=service_pb2.Extraction.FromString(reply.extraction))
         elif reply.kind == "error":
