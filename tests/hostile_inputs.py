@@ -64,8 +64,8 @@ def docx_bomb(inflated: int = 1024 * MiB, declared: int = 2_000) -> bytes:
     compressor = zlib.compressobj(9, zlib.DEFLATED, -15)
     parts = [compressor.compress(b"<w:document>")]
     block = b" " * MiB
-    for _ in range(inflated // MiB):
-        parts.append(compressor.compress(block))
+    for start in range(0, inflated, MiB):
+        parts.append(compressor.compress(block[: min(MiB, inflated - start)]))
     parts.append(compressor.flush())
     deflated = b"".join(parts)
     name = b"word/document.xml"

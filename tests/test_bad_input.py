@@ -20,6 +20,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import grpc
+import hostile_inputs
 import pytest
 from fixtures import LAYOUTS, load_gold
 from fixtures.pdf import draw, draw_encrypted, font
@@ -37,6 +38,7 @@ SAMPLES = Path(__file__).parents[1] / "server/govreport/samples"
 SEED = next(SAMPLES.glob("000_*.txt"))
 WORKERS = len(os.sched_getaffinity(0))  # the real server's default: one per CPU
 MB = 1_000_000
+MiB = 1024 * 1024
 
 
 @pytest.fixture(autouse=True)
@@ -60,6 +62,17 @@ def refused(stub: Stub, content: bytes, name: str) -> tuple[grpc.StatusCode, str
     with pytest.raises(grpc.RpcError) as caught:
         extract(stub, content, name)
     return _code_reason(caught.value)
+
+
+def _metadata(err: grpc.RpcError) -> dict[str, str]:
+    assert isinstance(err, grpc.Call)
+    status = rpc_status.from_call(err)
+    assert status is not None
+    for detail in status.details:
+        info = error_details_pb2.ErrorInfo()
+        if detail.Unpack(info):
+            return dict(info.metadata)
+    raise AssertionError(f"no ErrorInfo: {err}")
 
 
 def _code_reason(err: grpc.RpcError) -> tuple[grpc.StatusCode, str, str]:
@@ -124,7 +137,7 @@ def test_pdf_with_5000_pages(stub: Stub) -> None:
     canvas.save()
     code, reason, message = refused(stub, out.getvalue(), "huge.pdf")
     assert (code, reason) == (EXHAUSTED, "TOO_MANY_PAGES")
-    assert "5000 pages" in message and "GOVREPORT_MAX_PAGES" in message
+    assert "over 500 pages" in message and "GOVREPORT_MAX_PAGES" in message
 
 
 def test_pdf_page_of_50000_by_50000_pixels(stub: Stub) -> None:
@@ -185,6 +198,76 @@ def test_docx_zip_bomb(stub: Stub) -> None:
     code, reason, message = refused(stub, out.getvalue(), "bomb.docx")
     assert (code, reason) == (EXHAUSTED, "ARCHIVE_TOO_LARGE")
     assert "GOVREPORT_MAX_ZIP_RATIO" in message
+
+
+def test_docx_bomb_that_declares_2_kb_and_inflates_to_256_mib(stub: Stub) -> None:
+    """The declared sizes sum to nothing much; the bytes are counted as they inflate instead
+    (zipfile inflated such a member in one call, to 2 GiB, before it saw the lie)."""
+    bomb = hostile_inputs.docx_bomb(inflated=256 * MiB)
+    code, reason, message = refused(stub, bomb, "bomb.docx")
+    assert (code, reason) == (EXHAUSTED, "ARCHIVE_TOO_LARGE")
+    assert "stopped there" in message and "GOVREPORT_MAX_ZIP_RATIO" in message
+
+
+def test_docx_member_that_inflates_to_another_size_than_it_declares(stub: Stub) -> None:
+    lying = hostile_inputs.docx_bomb(inflated=64 * 1024, declared=2_000)  # within the ratio
+    code, reason, message = refused(stub, lying, "lying.docx")
+    assert (code, reason) == (INVALID, "CORRUPT_DOCUMENT")
+    assert "declares 2000 bytes but inflates to" in message
+
+
+def test_pdf_whose_page_tree_says_1_page_and_holds_5000(stub: Stub) -> None:
+    pdf = hostile_inputs.pdf_lying_page_count(pages=5_000, declared=1)
+    code, reason, message = refused(stub, pdf, "count-1.pdf")
+    assert (code, reason) == (EXHAUSTED, "TOO_MANY_PAGES")
+    assert "over 500 pages" in message
+
+
+def test_pdf_whose_xref_stream_claims_50_million_objects(stub: Stub) -> None:
+    code, reason, message = refused(stub, hostile_inputs.pdf_xref_claims(), "xref.pdf")
+    assert (code, reason) == (EXHAUSTED, "TOO_COMPLEX")
+    assert "claims to hold 50000000 objects" in message
+
+
+@pytest.mark.parametrize("size", [2 * MB, 900_000])
+def test_text_over_the_character_limit(stub: Stub, size: int) -> None:
+    """2 MB: refused from its byte count, before decoding; 900 kB: after decoding (the
+    characters are 3 bytes each in UTF-8, so 300,000 is the limit's edge). A 50 MB text ran
+    175 s at 1.2 GiB before."""
+    text = hostile_inputs.long_text(size)
+    code, reason, message = refused(stub, text, "long.txt")
+    assert (code, reason) == (EXHAUSTED, "TOO_LARGE")
+    assert "GOVREPORT_MAX_TEXT_CHARS" in message
+
+
+def test_html_table_of_too_many_cells(stub: Stub) -> None:
+    row = "<tr>" + "<td>1</td>" * 50 + "</tr>"
+    page = f"<html><body><table>{row * 500}</table></body></html>".encode()
+    code, reason, message = refused(stub, page, "cells.html")
+    assert (code, reason) == (EXHAUSTED, "TOO_LARGE")
+    assert "25000 table cells" in message and "GOVREPORT_MAX_TABLE_CELLS" in message
+
+
+def test_a_6000_character_filename_is_echoed_clipped(
+    stub: Stub, real_server: ServerProcess
+) -> None:
+    """It came back twice (message and ErrorInfo) past gRPC's 16 KiB of trailers: the caller
+    got RESOURCE_EXHAUSTED 'metadata size exceeds hard limit' instead of the real error."""
+    name = "x" * 6000
+    with pytest.raises(grpc.RpcError) as caught:
+        extract(stub, b"\0\1\2", name)
+    code, reason, message = _code_reason(caught.value)
+    assert (code, reason) == (INVALID, "UNSUPPORTED_FORMAT")
+    assert "characters cut" in message and len(message) < 400
+    assert len(_metadata(caught.value)["filename"]) <= 200
+    assert "x" * 300 not in real_server.log()
+
+
+def test_docx_whose_tag_names_run_to_20000_characters(stub: Stub) -> None:
+    """lxml's message quotes both tag names whole: 40 KB of trailers before."""
+    code, reason, message = refused(stub, hostile_inputs.docx_long_tag(), "long-tag.docx")
+    assert (code, reason) == (INVALID, "CORRUPT_DOCUMENT")
+    assert "characters cut" in message and len(message) < 1000
 
 
 def test_html_with_scripts_and_external_resources_is_read_and_nothing_fetched(

@@ -13,6 +13,7 @@ import json
 import os
 import signal
 import subprocess
+import threading
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -30,6 +31,7 @@ from serverproc import ServerProcess, running_server, start_server
 
 from govreport.v1 import service_pb2, service_pb2_grpc
 
+MiB = 1024 * 1024
 SEED = next((Path(__file__).parents[1] / "server/govreport/samples").glob("000_*.txt"))
 
 
@@ -270,6 +272,93 @@ def test_sigterm_drains_in_flight_work_then_exits(scan: bytes) -> None:
     finally:
         server.stop()
         os.unlink(server.log_path)
+
+
+def test_sigterm_past_the_grace_answers_every_call_unavailable_with_a_reason(scan: bytes) -> None:
+    """A scan running, one queued behind it, an upload that stalls: when the grace runs out,
+    each gets UNAVAILABLE with ErrorInfo SHUTTING_DOWN, not gRPC's bare 'Cancelling all
+    calls'."""
+    env = {
+        "GOVREPORT_WORKERS": "1",
+        "GOVREPORT_GRACE_SECONDS": "3",
+        "GOVREPORT_DRAIN_SECONDS": "0",
+    }
+    server = start_server(env)
+
+    def stalled_upload() -> Iterator[service_pb2.ExtractUploadRequest]:
+        header = service_pb2.UploadHeader(filename="stalled.pdf", size_bytes=2048)
+        yield service_pb2.ExtractUploadRequest(header=header)
+        yield service_pb2.ExtractUploadRequest(chunk=b"%" * 1024)
+        time.sleep(20)
+
+    try:
+        with grpc.insecure_channel(server.address) as channel:
+            stub = stub_of(channel)
+            wait_for_workers(server, 1)
+            with ThreadPoolExecutor(3) as pool:
+                calls = [
+                    pool.submit(extract, stub, scan, "running.tif"),
+                    pool.submit(extract, stub, scan, "queued.tif"),
+                    pool.submit(stub.ExtractUpload, stalled_upload(), timeout=60),
+                ]
+                time.sleep(1.0)
+                server.proc.send_signal(signal.SIGTERM)
+                for call in calls:
+                    with pytest.raises(grpc.RpcError) as caught:
+                        call.result()
+                    assert caught.value.code() == grpc.StatusCode.UNAVAILABLE
+                    assert reason_of(caught.value) == "SHUTTING_DOWN"
+        assert server.proc.wait(30) == 0
+    finally:
+        server.stop()
+        os.unlink(server.log_path)
+
+
+def test_uploads_are_bounded_in_bytes_held_and_in_idle_seconds() -> None:
+    """Stalled uploads hold memory: past the budget a new one is OVERLOADED (with RetryInfo),
+    and one that sends nothing for the idle seconds is ended, its bytes given back."""
+    env = {
+        "GOVREPORT_WORKERS": "1",
+        "GOVREPORT_MAX_UPLOAD_BYTES": str(2 * MiB),
+        "GOVREPORT_UPLOAD_BUFFER_BYTES": str(3 * MiB),
+        "GOVREPORT_UPLOAD_IDLE_SECONDS": "2",
+        "GOVREPORT_METRICS_PORT": "0",
+    }
+    release = threading.Event()
+
+    def stalling(size: int) -> Iterator[service_pb2.ExtractUploadRequest]:
+        header = service_pb2.UploadHeader(filename="stalling.pdf", size_bytes=2 * MiB)
+        yield service_pb2.ExtractUploadRequest(header=header)
+        yield service_pb2.ExtractUploadRequest(chunk=b"%" * size)
+        release.wait(30)
+
+    with running_server(env) as server, grpc.insecure_channel(server.address) as channel:
+        stub = stub_of(channel)
+        stalled_before = server.metric("govreport_uploads_stalled_total")
+        with ThreadPoolExecutor(2) as pool:
+            first = pool.submit(stub.ExtractUpload, stalling(MiB + 3 * MiB // 4), timeout=60)
+            assert server.metric_reaches("govreport_upload_buffered_bytes", MiB) >= MiB
+            with pytest.raises(grpc.RpcError) as refused:
+                stub.ExtractUpload(stalling(MiB + 3 * MiB // 4), timeout=60)
+            assert refused.value.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
+            assert reason_of(refused.value) == "OVERLOADED"
+            assert retry_delay(refused.value) is not None
+            with pytest.raises(grpc.RpcError) as stalled:
+                first.result()
+            release.set()
+        assert stalled.value.code() == grpc.StatusCode.DEADLINE_EXCEEDED
+        assert reason_of(stalled.value) == "UPLOAD_STALLED"
+        assert "GOVREPORT_UPLOAD_IDLE_SECONDS" in (stalled.value.details() or "")
+        assert server.metric_reaches("govreport_uploads_stalled_total", stalled_before + 1) == (
+            stalled_before + 1
+        )
+        assert server.metric("govreport_upload_buffered_bytes") == 0
+        # The budget is whole again: an upload that keeps sending goes through.
+        whole = [
+            service_pb2.ExtractUploadRequest(header=service_pb2.UploadHeader(filename="seed.txt")),
+            service_pb2.ExtractUploadRequest(chunk=SEED.read_bytes()),
+        ]
+        assert stub.ExtractUpload(iter(whole), timeout=60).extraction.report.metadata.agency
 
 
 # ---------------------------------------------------------------- security

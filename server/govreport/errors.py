@@ -60,6 +60,8 @@ class Reason(StrEnum):
     # The service: busy (retry after the RetryInfo delay), a worker lost, no credentials.
     OVERLOADED = "OVERLOADED"
     WORKER_FAILED = "WORKER_FAILED"
+    UPLOAD_STALLED = "UPLOAD_STALLED"
+    SHUTTING_DOWN = "SHUTTING_DOWN"
     CANCELLED = "CANCELLED"
     UNAUTHENTICATED = "UNAUTHENTICATED"
     INTERNAL = "INTERNAL"
@@ -91,6 +93,8 @@ STATUS_OF: dict[str, grpc.StatusCode] = {
     Reason.TIME_LIMIT: grpc.StatusCode.RESOURCE_EXHAUSTED,
     Reason.OVERLOADED: grpc.StatusCode.RESOURCE_EXHAUSTED,
     Reason.WORKER_FAILED: grpc.StatusCode.UNAVAILABLE,
+    Reason.UPLOAD_STALLED: grpc.StatusCode.DEADLINE_EXCEEDED,
+    Reason.SHUTTING_DOWN: grpc.StatusCode.UNAVAILABLE,
     Reason.CANCELLED: grpc.StatusCode.CANCELLED,
     Reason.UNAUTHENTICATED: grpc.StatusCode.UNAUTHENTICATED,
     Reason.INTERNAL: grpc.StatusCode.INTERNAL,

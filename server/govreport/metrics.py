@@ -47,6 +47,17 @@ WORKER_RESTARTS = Counter(
     registry=REGISTRY,
 )
 
+UPLOAD_BYTES = Gauge(
+    "govreport_upload_buffered_bytes",
+    "Bytes held by unfinished uploads and their documents (bounded by upload_buffer_bytes)",
+    registry=REGISTRY,
+)
+UPLOADS_STALLED = Counter(
+    "govreport_uploads_stalled_total",
+    "Uploads ended because they sent nothing for upload_idle_seconds",
+    registry=REGISTRY,
+)
+
 
 def serve_metrics(host: str, port: int) -> int:
     """Starts the /metrics HTTP server in a thread; returns the bound port."""

@@ -24,7 +24,7 @@ from grpc_reflection.v1alpha import reflection
 
 from govreport import logs, metrics
 from govreport.errors import GovreportError, Reason
-from govreport.service import SERVICE_NAME, ReportExtractorServicer, Runner, error_status
+from govreport.service import SERVICE_NAME, ReportExtractorServicer, error_status
 from govreport.settings import Settings, join_host_port
 from govreport.v1 import service_pb2_grpc
 from govreport.workers import ThreadRunner, WorkerPool
@@ -36,6 +36,9 @@ METRICS_PREFIX = "govreport metrics on "
 SERVICE_NAMES: tuple[str, ...] = (SERVICE_NAME, health.SERVICE_NAME, reflection.SERVICE_NAME)
 # Open without a token: load balancers and kubelets probe health; reflection lists names only.
 _OPEN_PREFIXES = ("/grpc.health.v1.Health/", "/grpc.reflection.")
+# Before the grace period ends, the calls still running are answered SHUTTING_DOWN: the time
+# their statuses get to go out.
+_ANSWER_SECONDS = 1.0
 
 
 class BearerTokenInterceptor(grpc.aio.ServerInterceptor):
@@ -117,15 +120,25 @@ class Running:
     port: int
     health: health.aio.HealthServicer
     runner: WorkerPool | ThreadRunner
+    servicer: ReportExtractorServicer
     grace: float
     drain: float = 0.0
 
     async def stop(self) -> None:
         """NOT_SERVING first, still serving for ``drain`` seconds (so balancers and clients see
-        it and send elsewhere), then new calls are refused and those in flight get the grace."""
+        it and send elsewhere), then new calls are refused and those in flight get the grace.
+
+        Calls still running when the grace is nearly over are ended by us, with UNAVAILABLE
+        and ErrorInfo SHUTTING_DOWN, rather than by gRPC's bare "Cancelling all calls".
+        """
         await self.health.enter_graceful_shutdown()
         await asyncio.sleep(self.drain)
-        await self.server.stop(self.grace)
+        stopping = asyncio.ensure_future(self.server.stop(self.grace))
+        await asyncio.wait({stopping}, timeout=max(0.0, self.grace - _ANSWER_SECONDS))
+        if not stopping.done():
+            self.servicer.shut_down()
+            await self.runner.close()
+        await stopping
         await self.runner.close()
 
 
@@ -158,10 +171,8 @@ async def start(
             ("grpc.so_reuseport", 0),
         ],
     )
-    servicer: Runner = runner
-    service_pb2_grpc.add_ReportExtractorServicer_to_server(
-        ReportExtractorServicer(settings, servicer, validate_fn=validate_fn), server
-    )
+    servicer = ReportExtractorServicer(settings, runner, validate_fn=validate_fn)
+    service_pb2_grpc.add_ReportExtractorServicer_to_server(servicer, server)
     health_servicer = health.aio.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
     reflection.enable_server_reflection(SERVICE_NAMES, server)
@@ -180,7 +191,13 @@ async def start(
     for name in ("", SERVICE_NAME):
         await health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)
     return Running(
-        server, port, health_servicer, runner, settings.grace_seconds, settings.drain_seconds
+        server,
+        port,
+        health_servicer,
+        runner,
+        servicer,
+        settings.grace_seconds,
+        settings.drain_seconds,
     )
 
 

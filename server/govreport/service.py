@@ -48,7 +48,7 @@ from govreport.v1 import (
     template_pb2,
     validation_pb2,
 )
-from govreport.workers import WorkerBug
+from govreport.workers import WorkerBug, shutting_down
 
 log = logging.getLogger(__name__)
 _T = TypeVar("_T")
@@ -140,6 +140,32 @@ def too_large(size: int, limit: int, filename: str, *, declared: bool = False) -
 # ---------------------------------------------------------------- uploads
 
 
+class UploadBudget:
+    """Bytes held by all unfinished uploads (and their documents until answered), bounded: a
+    stream that would take the total over ``limit`` is refused with OVERLOADED, as a full queue
+    is, so that stalled or slow uploads cannot take the server's memory."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.held = 0
+
+    def take(self, size: int) -> None:
+        if self.held + size > self.limit:
+            raise GovreportError(
+                Reason.OVERLOADED,
+                f"the server holds {self.held} bytes of unfinished uploads and takes at most "
+                f"{self.limit} (GOVREPORT_UPLOAD_BUFFER_BYTES); retry in a few seconds or send "
+                "to another replica",
+                retry_after=5.0,
+            )
+        self.held += size
+        metrics.UPLOAD_BYTES.set(self.held)
+
+    def give_back(self, size: int) -> None:
+        self.held -= size
+        metrics.UPLOAD_BYTES.set(self.held)
+
+
 @dataclass
 class UploadAssembler:
     """Puts an ExtractUpload stream back together, one message at a time.
@@ -150,11 +176,17 @@ class UploadAssembler:
     """
 
     limit: int
+    budget: UploadBudget | None = None
     header: service_pb2.UploadHeader | None = None
 
     def __post_init__(self) -> None:
         self._parts: list[bytes] = []
         self._size = 0
+
+    @property
+    def held(self) -> int:
+        """Bytes taken from the budget, to give back when the call ends."""
+        return self._size
 
     @property
     def filename(self) -> str:
@@ -186,9 +218,11 @@ class UploadAssembler:
                 "an upload has one header, as its first message; a second one was sent",
                 field="header",
             )
+        if self._size + len(message.chunk) > self.limit:
+            raise too_large(self._size + len(message.chunk), self.limit, self.filename)
+        if self.budget is not None:
+            self.budget.take(len(message.chunk))
         self._size += len(message.chunk)
-        if self._size > self.limit:
-            raise too_large(self._size, self.limit, self.filename)
         self._parts.append(message.chunk)
 
     def finish(self) -> tuple[service_pb2.UploadHeader, bytes]:
@@ -232,6 +266,40 @@ class ReportExtractorServicer(service_pb2_grpc.ReportExtractorServicer):
         self._settings = settings
         self._runner = runner
         self._validate_fn = validate_fn
+        self._uploads = UploadBudget(settings.upload_buffer_bytes)
+        self._closing = asyncio.Event()
+
+    def shut_down(self) -> None:
+        """Unfinished uploads end now with UNAVAILABLE / SHUTTING_DOWN (server.py calls this
+        before the grace period runs out, so that no call ends with gRPC's bare cancel)."""
+        self._closing.set()
+
+    async def _next_part(
+        self, messages: AsyncIterator[service_pb2.ExtractUploadRequest]
+    ) -> service_pb2.ExtractUploadRequest | None:
+        """The upload's next message, or None at its end; an upload that sends nothing for
+        ``upload_idle_seconds`` is ended (UPLOAD_STALLED), and so is every one at shutdown."""
+        part = asyncio.ensure_future(anext(messages, None))
+        closing = asyncio.ensure_future(self._closing.wait())
+        try:
+            done, _ = await asyncio.wait(
+                {part, closing},
+                timeout=self._settings.upload_idle_seconds,
+                return_when=asyncio.FIRST_COMPLETED,
+            )
+        finally:
+            closing.cancel()
+        if part in done:
+            return part.result()
+        part.cancel()
+        if self._closing.is_set():
+            raise shutting_down()
+        metrics.UPLOADS_STALLED.inc()
+        raise GovreportError(
+            Reason.UPLOAD_STALLED,
+            f"the upload sent nothing for {self._settings.upload_idle_seconds:.0f} s "
+            "(GOVREPORT_UPLOAD_IDLE_SECONDS) and was ended; send the chunks without pausing",
+        )
 
     # -- the work
 
@@ -322,26 +390,30 @@ class ReportExtractorServicer(service_pb2_grpc.ReportExtractorServicer):
         context: grpc.aio.ServicerContext[Any, Any],
     ) -> service_pb2.ExtractUploadResponse:
         async def handle() -> service_pb2.ExtractUploadResponse:
-            upload = UploadAssembler(self._settings.max_upload_bytes)
+            upload = UploadAssembler(self._settings.max_upload_bytes, self._uploads)
+            messages = aiter(request_iterator)
             try:
-                async for message in request_iterator:
-                    upload.add(message)
-                header, content = upload.finish()
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:
-                err = as_govreport_error(exc, "ExtractUpload", upload.filename)
-                await _abort(context, err, upload.filename)
-            try:
-                extraction = await self.extract(
-                    content, header.filename, header.options, "ExtractUpload"
-                )
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:
-                err = as_govreport_error(exc, "ExtractUpload", header.filename)
-                await _abort(context, err, header.filename)
-            return service_pb2.ExtractUploadResponse(extraction=extraction)
+                try:
+                    while (message := await self._next_part(messages)) is not None:
+                        upload.add(message)
+                    header, content = upload.finish()
+                except asyncio.CancelledError:
+                    raise
+                except Exception as exc:
+                    err = as_govreport_error(exc, "ExtractUpload", upload.filename)
+                    await _abort(context, err, upload.filename)
+                try:
+                    extraction = await self.extract(
+                        content, header.filename, header.options, "ExtractUpload"
+                    )
+                except asyncio.CancelledError:
+                    raise
+                except Exception as exc:
+                    err = as_govreport_error(exc, "ExtractUpload", header.filename)
+                    await _abort(context, err, header.filename)
+                return service_pb2.ExtractUploadResponse(extraction=extraction)
+            finally:
+                self._uploads.give_back(upload.held)
 
         return await _traced("ExtractUpload", context, handle)
 
@@ -376,9 +448,16 @@ class ReportExtractorServicer(service_pb2_grpc.ReportExtractorServicer):
             await results.put(None)
 
         reader = asyncio.create_task(feed())
+        closing = asyncio.ensure_future(self._closing.wait())
         try:
             while True:
-                item = await results.get()
+                pending = asyncio.ensure_future(results.get())
+                await asyncio.wait({pending, closing}, return_when=asyncio.FIRST_COMPLETED)
+                if not pending.done():  # shutting down: the documents not answered yet
+                    pending.cancel()
+                    code = grpc.StatusCode.UNAVAILABLE.name
+                    await _abort(context, as_govreport_error(shutting_down(), "ExtractBatch"))
+                item = pending.result()
                 if item is None:
                     break
                 yield item
@@ -387,6 +466,7 @@ class ReportExtractorServicer(service_pb2_grpc.ReportExtractorServicer):
             code = "CANCELLED"
             raise
         finally:
+            closing.cancel()
             reader.cancel()
             for task in list(tasks):
                 task.cancel()

@@ -97,6 +97,11 @@ class Settings:
         for name in ("workers", "max_queue", "batch_in_flight", "worker_max_tasks"):
             if getattr(self, name) < 0:
                 raise ValueError(f"{name} must not be negative, not {getattr(self, name)}")
+        if self.upload_buffer_bytes < self.max_upload_bytes:
+            raise ValueError(
+                f"upload_buffer_bytes ({self.upload_buffer_bytes}) must be at least "
+                f"max_upload_bytes ({self.max_upload_bytes}), or the largest upload never fits"
+            )
         if self.grace_seconds < 0 or self.drain_seconds < 0:
             raise ValueError("grace_seconds and drain_seconds must not be negative")
         if not 0.0 <= self.ocr_min_confidence <= 1.0:

@@ -59,6 +59,13 @@ ConvertFn = Callable[[bytes, str, ConvertOptions], service_pb2.Extraction]
 _START_SECONDS = 120.0  # a spawned worker's imports, on a machine busy with other work
 
 
+def shutting_down() -> GovreportError:
+    return GovreportError(
+        Reason.SHUTTING_DOWN,
+        "the server is shutting down and did not finish this call; retry (on another replica)",
+    )
+
+
 class Overloaded(GovreportError):
     """The queue is full: try again after ``retry_after`` seconds."""
 
@@ -330,11 +337,7 @@ class WorkerPool:
             shutil.rmtree(self.home, ignore_errors=True)
         self.pipes.shutdown(wait=False, cancel_futures=True)
         while not self._queue.empty():
-            job = self._queue.get_nowait()
-            if not job.future.done():
-                job.future.set_exception(
-                    GovreportError(Reason.WORKER_FAILED, "the server is shutting down; retry")
-                )
+            self._settle(self._queue.get_nowait(), error=shutting_down())
 
     async def extract(
         self, content: bytes, filename: str, options: ConvertOptions
@@ -361,6 +364,9 @@ class WorkerPool:
             self._lend(-1)
             try:
                 await self._run(index, job)
+            except asyncio.CancelledError:  # the pool is closing: its caller hears why
+                self._settle(job, error=shutting_down())
+                raise
             finally:
                 self._busy -= 1
                 self._lend(+1)
