@@ -13,6 +13,7 @@ import json
 import os
 import signal
 import subprocess
+import sys
 import threading
 import time
 import urllib.request
@@ -367,15 +368,26 @@ def test_uploads_are_bounded_in_bytes_held_and_in_idle_seconds() -> None:
 def test_bearer_tokens(tmp_path: Path) -> None:
     tokens = tmp_path / "tokens"
     tokens.write_text("s3cret-token\n", encoding="utf-8")
-    env = {"GOVREPORT_AUTH_TOKENS_FILE": str(tokens), "GOVREPORT_WORKERS": "1"}
+    env = {
+        "GOVREPORT_AUTH_TOKENS_FILE": str(tokens),
+        "GOVREPORT_WORKERS": "1",
+        "GOVREPORT_METRICS_PORT": "0",
+    }
+    refused = 'govreport_requests_total{code="UNAUTHENTICATED",method="Extract"}'
+    good = (("authorization", "Bearer s3cret-token"),)
     with running_server(env) as server, grpc.insecure_channel(server.address) as channel:
         stub = stub_of(channel)
-        for metadata in ((), (("authorization", "Bearer wrong"),)):
+        before = server.metric(refused)
+        wrong = (("authorization", "Bearer wrong"),)
+        # Two headers, the good one last: refused, not 'the last one wins'.
+        twice = (("authorization", "Bearer wrong"), *good)
+        for metadata in ((), wrong, twice):
             with pytest.raises(grpc.RpcError) as caught:
                 extract(stub, SEED.read_bytes(), "x.txt", metadata=metadata)
             assert caught.value.code() == grpc.StatusCode.UNAUTHENTICATED
             assert reason_of(caught.value) == "UNAUTHENTICATED"
-        good = (("authorization", "Bearer s3cret-token"),)
+        assert "2 authorization headers" in (caught.value.details() or "")
+        assert server.metric_reaches(refused, before + 3) == before + 3
         assert extract(stub, SEED.read_bytes(), "x.txt", metadata=good).extraction.report
         with pytest.raises(grpc.RpcError) as caught:
             list(stub.ExtractBatch(iter([]), timeout=10))
@@ -453,6 +465,27 @@ def test_tls_and_mutual_tls(certificates: Path) -> None:
     finally:
         server.stop()
         os.unlink(server.log_path)
+
+
+def test_tls_key_of_another_certificate_is_named_at_start(certificates: Path) -> None:
+    """gRPC said only 'Failed to bind'; the server says which file is wrong, and exits 2."""
+    d = certificates
+    env = {
+        **os.environ,
+        "GOVREPORT_TLS_CERT_FILE": str(d / "server.pem"),
+        "GOVREPORT_TLS_KEY_FILE": str(d / "client.key"),
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", "govreport.cli", "serve", "--port", "0"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 2
+    assert "INVALID_SETTINGS" in done.stderr
+    assert f"the TLS key {d / 'client.key'} (tls_key_file) is not the private key" in done.stderr
+    assert str(d / "server.pem") in done.stderr
 
 
 # ---------------------------------------------------------------- observability

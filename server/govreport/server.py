@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import logging
 import signal
+import ssl
 import threading
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
@@ -58,19 +59,29 @@ class BearerTokenInterceptor(grpc.aio.ServerInterceptor):
         method: str = details.method  # type: ignore[attr-defined]
         if handler is None or method.startswith(_OPEN_PREFIXES):
             return handler
-        metadata = dict(details.invocation_metadata or ())  # type: ignore[attr-defined]
-        given = str(metadata.get("authorization", ""))
-        scheme, _, token = given.partition(" ")
-        if scheme.lower() == "bearer" and token.strip() in self._tokens:
-            return handler
-        problem = "no bearer token" if not given else "the bearer token is not valid"
-        return _refusing(handler, problem)
+        given = [
+            str(value)
+            for key, value in details.invocation_metadata or ()  # type: ignore[attr-defined]
+            if key == "authorization"
+        ]
+        if len(given) > 1:
+            # Which one would count depends on the proxy in between: neither does.
+            problem = f"{len(given)} authorization headers were sent; send one"
+        elif not given:
+            problem = "no bearer token"
+        else:
+            scheme, _, token = given[0].partition(" ")
+            if scheme.lower() == "bearer" and token.strip() in self._tokens:
+                return handler
+            problem = "the bearer token is not valid"
+        return _refusing(handler, problem, method.rpartition("/")[2])
 
 
 def _refusing(
-    handler: grpc.RpcMethodHandler[Any, Any], problem: str
+    handler: grpc.RpcMethodHandler[Any, Any], problem: str, method: str
 ) -> grpc.RpcMethodHandler[Any, Any]:
-    """A handler of the same shape as ``handler`` that fails with UNAUTHENTICATED."""
+    """A handler of the same shape as ``handler`` that fails with UNAUTHENTICATED, counted in
+    govreport_requests_total like every other answer."""
     status = error_status(
         GovreportError(
             Reason.UNAUTHENTICATED,
@@ -79,6 +90,7 @@ def _refusing(
     )
 
     async def refuse(_request: Any, context: grpc.aio.ServicerContext[Any, Any]) -> Any:
+        metrics.REQUESTS.labels(method, grpc.StatusCode.UNAUTHENTICATED.name).inc()
         await context.abort(status.code, status.details, status.trailing_metadata)
 
     kind = (handler.request_streaming, handler.response_streaming)
@@ -94,6 +106,36 @@ def _refusing(
         response_serializer=handler.response_serializer,
     )
     return refused
+
+
+def check_tls_files(settings: Settings) -> None:
+    """Raises ValueError naming the file at fault when the TLS files cannot serve: gRPC says
+    only "Failed to bind" for a key that does not match its certificate."""
+    if not settings.tls_cert_file:
+        return
+    cert, key = settings.tls_cert_file, settings.tls_key_file
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    try:
+        context.load_cert_chain(cert, key)
+    except ssl.SSLError as exc:
+        if "KEY_VALUES_MISMATCH" in str(exc) or exc.reason == "KEY_VALUES_MISMATCH":
+            raise ValueError(
+                f"the TLS key {key} (tls_key_file) is not the private key of the certificate "
+                f"{cert} (tls_cert_file): give the key the certificate was issued for"
+            ) from exc
+        raise ValueError(
+            f"the TLS certificate {cert} and key {key} cannot be loaded ({exc.reason or exc}): "
+            "tls_cert_file must be a PEM certificate chain and tls_key_file its PEM private "
+            "key, without a passphrase"
+        ) from exc
+    if settings.tls_client_ca_file:
+        try:
+            context.load_verify_locations(settings.tls_client_ca_file)
+        except ssl.SSLError as exc:
+            raise ValueError(
+                f"the client CA bundle {settings.tls_client_ca_file} (tls_client_ca_file) "
+                f"cannot be loaded ({exc.reason or exc}): it must hold PEM certificates"
+            ) from exc
 
 
 def _credentials(settings: Settings) -> grpc.ServerCredentials | None:

@@ -93,7 +93,7 @@ def run_health(args: argparse.Namespace) -> int:
 
 
 def run_serve(args: argparse.Namespace) -> int:
-    from govreport.server import serve
+    from govreport.server import check_tls_files, serve
 
     overrides = {
         f.name: getattr(args, f"set_{f.name}")
@@ -103,6 +103,7 @@ def run_serve(args: argparse.Namespace) -> int:
     try:
         settings = Settings.load(config_file=args.config, overrides=overrides)
         settings.tokens()  # a missing tokens file is a settings error, not a crash later
+        check_tls_files(settings)
     except (ValueError, OSError) as exc:
         return report("serve", GovreportError(Reason.INVALID_SETTINGS, str(exc)))
     try:
