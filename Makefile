@@ -2,7 +2,7 @@
 #
 #   make setup   venv + editable install + generated stubs (idempotent, fast when nothing changed)
 #   make demo    start a server, extract the bundled samples through it, stop it
-#   make test    build the Go/TypeScript/Java clients, pytest, then the clients' own tests
+#   make test    every suite (pytest, then each client built and its own tests), a summary line each
 #   make clients build the three thin clients (generated code included)
 #   make image   build the container image without a Docker engine (debootstrap + podman) and smoke-test it
 #   make load    the load test: 16 clients for 5 minutes against one server (not part of make test)
@@ -96,9 +96,9 @@ demo: setup
 	if [ "$$rc" -gt 1 ]; then echo "demo: extract failed (exit $$rc)" >&2; exit "$$rc"; fi; \
 	echo "== demo done (extract exit $$rc: $$([ $$rc -eq 0 ] && echo 'no error findings' || echo 'some reports have error findings'))"
 
-test: setup clients
-	$(BIN)/pytest -q
-	$(MAKE) --no-print-directory test-clients
+# Every suite runs to its end even when one fails; a summary line per suite closes the output.
+test: setup
+	bash tests/suites.sh
 
 # The clients generate their code from proto/ with the venv's protoc (grpc_tools), so `setup` first.
 clients: setup

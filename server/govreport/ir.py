@@ -9,6 +9,7 @@ confidence survive all the way into the response.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -140,13 +141,22 @@ class Document:
     content_end: int | None = None
 
     def size(self) -> tuple[int, int]:
-        """Characters of text and table cells: what the assembler's work grows with."""
+        """Characters of text (white space left out) and table cells: what the assembler's
+        work grows with."""
         chars = cells = 0
         for block in self.blocks:
             if isinstance(block, Paragraph):
-                chars += len(block.text)
+                chars += visible_length(block.text)
             else:
                 for row in block.rows:
                     cells += len(row)
-                    chars += sum(len(cell.text) for cell in row)
+                    chars += sum(visible_length(cell.text) for cell in row)
         return chars, cells
+
+
+_BLANKS = re.compile(r"\s+")
+
+
+def visible_length(text: str) -> int:
+    """Characters other than white space: padding costs a reader next to nothing."""
+    return len(text) - sum(len(run) for run in _BLANKS.findall(text))

@@ -110,12 +110,12 @@ class Limits:
             details={"limit_bytes": str(allowed)},
         )
 
-    def check_text(self, chars: int, what: str = "the document", *, at_least: bool = False) -> None:
+    def check_text(self, chars: int, what: str = "the document") -> None:
+        """``chars``: characters other than white space."""
         if chars > self.max_text_chars:
-            counted = f"at least {chars}" if at_least else str(chars)
             raise GovreportError(
                 Reason.TOO_LARGE,
-                f"{what} holds {counted} characters of text; this server reads documents of up "
+                f"{what} holds {chars} characters of text; this server reads documents of up "
                 f"to {self.max_text_chars} (GOVREPORT_MAX_TEXT_CHARS), about a hundred times "
                 "a real report: send the report on its own",
                 details={"limit_chars": str(self.max_text_chars), "chars": str(chars)},

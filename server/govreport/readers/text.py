@@ -19,7 +19,16 @@ from dataclasses import dataclass, field
 from charset_normalizer import from_bytes
 
 from govreport.errors import GovreportError, Reason
-from govreport.ir import Block, Document, Location, Paragraph, SourceFormat, Table, TextCell
+from govreport.ir import (
+    Block,
+    Document,
+    Location,
+    Paragraph,
+    SourceFormat,
+    Table,
+    TextCell,
+    visible_length,
+)
 from govreport.layout import PAGE_NUMBER
 from govreport.limits import Limits
 from govreport.normalize import HEADING_MARK, normalize
@@ -238,12 +247,8 @@ def _table(run: list[_Line]) -> Table:
 
 def read(content: bytes, limits: Limits | None = None) -> Document:
     """``limits`` are for paged and zipped formats; a text is bounded by its size."""
-    limits = limits or Limits()
-    # Before any work on it: no encoding takes more than 4 bytes a character, so a text this
-    # long is over the limit whatever it decodes to.
-    limits.check_text(len(content) // 4, "the text", at_least=True)
     text, encoding = decode(content)
-    limits.check_text(len(text), "the text")
+    (limits or Limits()).check_text(visible_length(text), "the text")  # before any work on it
     if not text.strip():
         raise GovreportError(
             Reason.EMPTY_DOCUMENT, "the text file holds no text (only white space)"
