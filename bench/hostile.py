@@ -1,6 +1,6 @@
 """Hostile inputs against a real server: what each costs and what the caller is told.
 
-    .venv/bin/python bench/hostile.py [--only NAME,...] [--output docs/hardening.md] [--json F]
+    .venv/bin/python bench/hostile.py [--only "NAME;..."] [--json F] [--before F]
 
 For every case (issue 14's list: a 1x1 PNG, a 6,000-character filename, a
 DOCX whose tag names quote 20,000 characters, a DOCX bomb that declares
@@ -22,6 +22,7 @@ import json
 import sys
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -104,6 +105,14 @@ def _status(err: grpc.RpcError) -> tuple[str, str, str, int]:
 Send = Callable[[service_pb2_grpc.ReportExtractorStub], None]
 
 
+class Several(Exception):
+    """The outcomes of several calls of one case, summed up."""
+
+    def __init__(self, codes: str, reasons: str, message: str) -> None:
+        super().__init__(message)
+        self.codes, self.reasons, self.message = codes, reasons, message
+
+
 def _extract(filename: str, content: bytes) -> Send:
     def send(stub: service_pb2_grpc.ReportExtractorStub) -> None:
         stub.Extract(service_pb2.ExtractRequest(content=content, filename=filename), timeout=600)
@@ -138,7 +147,12 @@ def _stalled_uploads(streams: int = 6, size: int = 60 * MiB) -> Send:
             t.join()
         hold.set()
         if errors:
-            raise errors[0]
+            outcomes = Counter(_status(err)[:2] for err in errors)
+            raise Several(
+                ", ".join(f"{n}× {code}" for (code, _), n in outcomes.items()),
+                ", ".join(f"{n}× {reason}" for (_, reason), n in outcomes.items()),
+                _status(errors[-1])[2],
+            )
 
     return send
 
@@ -172,6 +186,8 @@ def run_case(name: str, send: Send) -> Outcome:
                 code, reason, message, trailers = "OK", "", "", 0
             except grpc.RpcError as err:
                 code, reason, message, trailers = _status(err)
+            except Several as several:
+                code, reason, message, trailers = several.codes, several.reasons, several.message, 0
             seconds = time.monotonic() - started
         time.sleep(1.0)
         peaks.stop()
@@ -205,12 +221,36 @@ def table(outcomes: list[Outcome]) -> str:
     return "\n".join(lines)
 
 
+def compared(before: list[dict[str, object]], after: list[Outcome]) -> str:
+    """One row per case: what it cost and answered before (another build's JSON) and now."""
+    earlier = {str(b["case"]): b for b in before}
+    lines = [
+        "| input | before: code / reason | s | peak MiB server / worker "
+        "| after: code / reason | s | peak MiB server / worker |",
+        "|---|---|---:|---:|---|---:|---:|",
+    ]
+    for o in after:
+        b = earlier.get(o.case)
+        old = (
+            f"{b['code']} / {b['reason'] or '-'} | {float(str(b['seconds'])):.2f} | "
+            f"{float(str(b['parent_peak_mib'])):.0f} / {float(str(b['worker_peak_mib'])):.0f}"
+            if b
+            else "– | – | –"
+        )
+        lines.append(
+            f"| {o.case} | {old} | {o.code} / {o.reason or '-'} | {o.seconds:.2f} | "
+            f"{o.parent_peak_mib:.0f} / {o.worker_peak_mib:.0f} |"
+        )
+    return "\n".join(lines)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--only", default="", help="comma-separated substrings of case names")
+    parser.add_argument("--only", default="", help="substrings of case names, ';'-separated")
     parser.add_argument("--json", default="", help="write the outcomes here as JSON")
+    parser.add_argument("--before", default="", help="JSON of another build: print both")
     args = parser.parse_args(argv)
-    wanted = [w.strip().lower() for w in args.only.split(",") if w.strip()]
+    wanted = [w.strip().lower() for w in args.only.split(";") if w.strip()]
     outcomes = []
     for name, send in cases().items():
         if wanted and not any(w in name.lower() for w in wanted):
@@ -224,6 +264,9 @@ def main(argv: list[str] | None = None) -> int:
         )
         outcomes.append(outcome)
     print(table(outcomes))
+    if args.before:
+        print()
+        print(compared(json.loads(Path(args.before).read_text()), outcomes))
     if args.json:
         Path(args.json).write_text(json.dumps([asdict(o) for o in outcomes], indent=1))
     return 0

@@ -13,9 +13,12 @@ the figures cover the ``--duration`` seconds after them.
 The document set: the five text seeds, HTML and DOCX renderings of the gold
 reports, drawn PDFs (two with a photo in them: a mid-size one sent whole
 and a large one uploaded in chunks), two scanned pages (PNG, read by OCR,
-about 5% of the calls) and two documents of random bytes, which must fail
-with INVALID_ARGUMENT / UNSUPPORTED_FORMAT and are counted apart as
-expected errors.
+about 5% of the calls), two documents of random bytes, which must fail
+with INVALID_ARGUMENT / UNSUPPORTED_FORMAT, and the hostile inputs of
+issue 14 (tests/hostile_inputs.py: a 1x1 PNG, a DOCX quoting 20,000-character
+tags, a DOCX bomb, a PDF lying about its page count, an xref stream claiming
+50 M objects, a 50 MB text, a 6,000-character filename), each of which must
+fail with its own code and reason; all are counted apart as expected errors.
 
 RESOURCE_EXHAUSTED / OVERLOADED (or any RESOURCE_EXHAUSTED with a
 google.rpc.RetryInfo) is the server's backpressure: it is counted apart, and
@@ -79,6 +82,14 @@ MAX_RETRY_S = 10.0
 # Rows of the report, in this order; "bad" are the expected errors.
 KINDS = ("text", "HTML", "DOCX", "PDF", "PDF upload", "scan", "bad")
 EXPECTED_BAD = ("INVALID_ARGUMENT", "UNSUPPORTED_FORMAT")
+HOSTILE = {
+    "tiny.png": ("INVALID_ARGUMENT", "EMPTY_DOCUMENT"),
+    "long-tag.docx": ("INVALID_ARGUMENT", "CORRUPT_DOCUMENT"),
+    "bomb.docx": ("RESOURCE_EXHAUSTED", "ARCHIVE_TOO_LARGE"),
+    "pages.pdf": ("RESOURCE_EXHAUSTED", "TOO_MANY_PAGES"),
+    "xref.pdf": ("RESOURCE_EXHAUSTED", "TOO_COMPLEX"),
+    "long.txt": ("RESOURCE_EXHAUSTED", "TOO_LARGE"),
+}
 BACKPRESSURE = "backpressure"
 LASTING_ROLES = ("server", "worker", "resource tracker")
 
@@ -91,6 +102,7 @@ class Doc:
     kind: str  # one of KINDS
     name: str
     content: bytes
+    expect: tuple[str, str] = EXPECTED_BAD  # "bad": the status code and ErrorInfo reason
 
     @property
     def upload(self) -> bool:
@@ -214,6 +226,13 @@ def load_documents() -> list[Doc]:
     # Random bytes, seeded so that every run sends the same: UNSUPPORTED_FORMAT.
     for size in (4096, 256 * 1024):
         docs.append(Doc("bad", f"random-{size}.bin", random.Random(size).randbytes(size)))
+    # The hostile inputs of issue 14 (tests/hostile_inputs.py), each with the refusal it gets.
+    import hostile_inputs
+
+    for name, expect in HOSTILE.items():
+        content = _cached(cache, f"hostile--{name}", hostile_inputs.BUILDERS[name])
+        docs.append(Doc("bad", name, content, expect))
+    docs.append(Doc("bad", "x" * 6000, b"\0\1\2"))  # a filename past gRPC's trailer limit
     return docs
 
 
@@ -439,6 +458,8 @@ def one_call(
     stub: service_pb2_grpc.ReportExtractorStub, doc: Doc, timeout: float, results: Results
 ) -> Call:
     started = time.monotonic()
+    # The 6,000-character filename, as the report shows it.
+    shown = doc.name if len(doc.name) <= 80 else f"{doc.name[:20]}…({len(doc.name)} characters)"
     try:
         if doc.upload:
             extraction = stub.ExtractUpload(_upload_requests(doc), timeout=timeout).extraction
@@ -449,22 +470,20 @@ def one_call(
         ended = time.monotonic()
         code = err.code().name if isinstance(err, grpc.Call) else "UNKNOWN"
         reason, message, delay = _details(err)
-        if doc.kind == "bad" and (code, reason) == EXPECTED_BAD:
+        if doc.kind == "bad" and (code, reason) == doc.expect:
             outcome = "expected"
         elif code == "RESOURCE_EXHAUSTED" and (reason == "OVERLOADED" or delay is not None):
             outcome = BACKPRESSURE  # not TOO_LARGE or another limit: those are errors here
         else:
             outcome = "unexpected"
-        return Call(
-            doc.kind, doc.name, ended, ended - started, outcome, code, reason, message, delay
-        )
+        return Call(doc.kind, shown, ended, ended - started, outcome, code, reason, message, delay)
     ended = time.monotonic()
     if doc.kind == "bad":
-        return Call(doc.kind, doc.name, ended, ended - started, "unexpected", "OK", "NOT_REFUSED")
+        return Call(doc.kind, shown, ended, ended - started, "unexpected", "OK", "NOT_REFUSED")
     if not results.same_as_first(doc.name, _result_digest(extraction)):
         return Call(
             doc.kind,
-            doc.name,
+            shown,
             ended,
             ended - started,
             "unexpected",
@@ -472,7 +491,7 @@ def one_call(
             "RESULT_CHANGED",
             "the report or the findings differ from this document's first result",
         )
-    return Call(doc.kind, doc.name, ended, ended - started, "ok", "OK")
+    return Call(doc.kind, shown, ended, ended - started, "ok", "OK")
 
 
 def channel_for(address: str) -> grpc.Channel:
@@ -686,15 +705,18 @@ def report(run: Run) -> str:
                 f"| {kind} | {doc_count[kind]} | {_mib(doc_bytes[kind])} | "
                 f"{doc_count[kind] / len(run.docs):.0%} |"
             )
-    big = [d for d in run.docs if len(d.content) > MiB]
+    big = [d for d in run.docs if len(d.content) > MiB and d.kind.startswith("PDF")]
     lines += [
         "",
         f"{len(run.docs)} documents: the five text seeds, HTML and DOCX renderings of the golds "
         "(three stems a layout), drawn PDFs, "
         + ", ".join(f"`{d.name}` ({_mib(len(d.content))})" for d in big)
         + " (a noise photo on page 1 makes them big; its text layer stays, no OCR), two scanned "
-        "pages (200 dpi PNG, OCR) and two of random bytes (expected: "
-        f"{EXPECTED_BAD[0]} / {EXPECTED_BAD[1]}).",
+        "pages (200 dpi PNG, OCR), two of random bytes (expected: "
+        f"{EXPECTED_BAD[0]} / {EXPECTED_BAD[1]}) and the hostile inputs of issue 14, each "
+        "expected to be refused with its own reason: "
+        + ", ".join(f"`{name}` {reason}" for name, (_, reason) in HOSTILE.items())
+        + ", a 6,000-character filename UNSUPPORTED_FORMAT.",
         "",
         "## Throughput and latency",
         "",

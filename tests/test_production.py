@@ -22,6 +22,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import grpc
+import hostile_inputs
 import pypdfium2
 import pytest
 from fixtures.pdf import draw
@@ -360,6 +361,25 @@ def test_uploads_are_bounded_in_bytes_held_and_in_idle_seconds() -> None:
             service_pb2.ExtractUploadRequest(chunk=SEED.read_bytes()),
         ]
         assert stub.ExtractUpload(iter(whole), timeout=60).extraction.report.metadata.agency
+
+
+def test_a_result_over_the_message_limit_is_too_large_with_error_info() -> None:
+    """gRPC dropped such an answer with a bare RESOURCE_EXHAUSTED and the server counted it OK."""
+    env = {
+        "GOVREPORT_WORKERS": "1",
+        "GOVREPORT_MAX_MESSAGE_BYTES": str(256 * 1024),
+        "GOVREPORT_METRICS_PORT": "0",
+    }
+    padded = SEED.read_bytes() + hostile_inputs.long_text(200_000)  # a 211 kB extraction
+    with running_server(env) as server, grpc.insecure_channel(server.address) as channel:
+        with pytest.raises(grpc.RpcError) as caught:
+            extract(stub_of(channel), padded, "padded.txt")
+        assert caught.value.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
+        assert reason_of(caught.value) == "TOO_LARGE"
+        assert "GOVREPORT_MAX_MESSAGE_BYTES" in (caught.value.details() or "")
+        exhausted = 'govreport_requests_total{code="RESOURCE_EXHAUSTED",method="Extract"}'
+        assert server.metric_reaches(exhausted, 1) == 1
+        assert server.metric('govreport_requests_total{code="OK",method="Extract"}') == 0
 
 
 # ---------------------------------------------------------------- security

@@ -182,11 +182,14 @@ class UploadAssembler:
     def __post_init__(self) -> None:
         self._parts: list[bytes] = []
         self._size = 0
+        self.held = 0  # bytes taken from the budget, to give back when the call ends
 
-    @property
-    def held(self) -> int:
-        """Bytes taken from the budget, to give back when the call ends."""
-        return self._size
+    def _hold(self, size: int) -> None:
+        """Takes what ``size`` bytes need beyond what is held already (a declared size is
+        taken whole at the header, so an upload is admitted or refused before its data)."""
+        if self.budget is not None and size > self.held:
+            self.budget.take(size - self.held)
+            self.held = size
 
     @property
     def filename(self) -> str:
@@ -211,6 +214,7 @@ class UploadAssembler:
                 )
             if self.header.size_bytes > self.limit:
                 raise too_large(self.header.size_bytes, self.limit, self.filename, declared=True)
+            self._hold(self.header.size_bytes)
             return
         if part == "header":
             raise GovreportError(
@@ -220,8 +224,7 @@ class UploadAssembler:
             )
         if self._size + len(message.chunk) > self.limit:
             raise too_large(self._size + len(message.chunk), self.limit, self.filename)
-        if self.budget is not None:
-            self.budget.take(len(message.chunk))
+        self._hold(self._size + len(message.chunk))
         self._size += len(message.chunk)
         self._parts.append(message.chunk)
 

@@ -65,7 +65,7 @@ class Settings:
     max_pdf_objects: int = _LIMITS.max_pdf_objects
     max_text_chars: int = _LIMITS.max_text_chars
     max_table_cells: int = _LIMITS.max_table_cells
-    upload_buffer_bytes: int = 256 * MiB
+    upload_buffer_bytes: int = 128 * MiB
     upload_idle_seconds: float = 30.0
     # -- security
     tls_cert_file: str = ""
@@ -220,7 +220,7 @@ FIELDS: dict[str, tuple[str, str]] = {
         "characters of text a document holds: TOO_LARGE",
     ),
     "max_table_cells": (str(_LIMITS.max_table_cells), "table cells a document holds: TOO_LARGE"),
-    "upload_buffer_bytes": ("256 MiB", "bytes of all unfinished uploads held at once: OVERLOADED"),
+    "upload_buffer_bytes": ("128 MiB", "bytes of all unfinished uploads held at once: OVERLOADED"),
     "upload_idle_seconds": ("30", "an upload sending nothing this long is ended: UPLOAD_STALLED"),
     "tls_cert_file": ("", "PEM certificate chain: serve TLS"),
     "tls_key_file": ("", "PEM private key of tls_cert_file"),
