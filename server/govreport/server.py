@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import ctypes
-import ctypes.util
 import logging
 import signal
 import ssl
@@ -42,7 +40,6 @@ _OPEN_PREFIXES = ("/grpc.health.v1.Health/", "/grpc.reflection.")
 # Before the grace period ends, the calls still running are answered SHUTTING_DOWN: the time
 # their statuses get to go out.
 _ANSWER_SECONDS = 1.0
-_M_MMAP_THRESHOLD = -3  # mallopt's parameter, from glibc's malloc.h
 
 
 class BearerTokenInterceptor(grpc.aio.ServerInterceptor):
@@ -187,16 +184,6 @@ class Running:
         await self.runner.close()
 
 
-def _return_large_buffers_to_the_system() -> None:
-    """Documents and upload chunks (megabytes each) pass through this process. glibc serves
-    such blocks by mmap only until the first is freed, then raises its threshold and serves them
-    from the heap, which it rarely gives back: the process kept its peak (412 MiB after six
-    uploads had ended, from 84). A fixed threshold keeps them mmapped, returned when freed."""
-    with contextlib.suppress(OSError, AttributeError):
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
-        libc.mallopt(_M_MMAP_THRESHOLD, 256 * 1024)
-
-
 async def start(
     settings: Settings,
     *,
@@ -205,7 +192,6 @@ async def start(
 ) -> Running:
     """Builds, binds and starts the server. Raises OSError when the address cannot be bound."""
     settings.share_with_workers()
-    _return_large_buffers_to_the_system()
     if runner is None:
         runner = WorkerPool(
             settings.worker_count,
