@@ -4,9 +4,12 @@ in-process server over a fake convert (conftest.fake_server)."""
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import io
 import random
+import time
+import tracemalloc
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -487,3 +490,42 @@ def test_validate_real(stub: service_pb2_grpc.ReportExtractorStub) -> None:
         assert info is not None and info.domain == "govreport"
     else:
         assert response.HasField("validation")
+
+
+def test_a_refused_large_document_is_freed_without_waiting_for_the_cyclic_collector(
+    fake_stub: service_pb2_grpc.ReportExtractorStub,
+) -> None:
+    """grpc.aio keeps a failed call's state (its abort exception, the handler's frames and the
+    document in them) in reference cycles; with the collector's automatic runs off, only the
+    servicer's own collection after a large document frees them. A server refusing 50 MB
+    uploads grew to gigabytes before."""
+    document = b"FAIL" + b" " * (6 * 1024 * 1024)
+    requests = [
+        service_pb2.ExtractUploadRequest(header=service_pb2.UploadHeader(filename="big.txt")),
+        *(
+            service_pb2.ExtractUploadRequest(chunk=document[i : i + 1024 * 1024])
+            for i in range(0, len(document), 1024 * 1024)
+        ),
+    ]
+    gc.collect()
+    gc.disable()
+    tracemalloc.start()
+    try:
+        baseline = tracemalloc.get_traced_memory()[0]
+        for _ in range(3):
+            with pytest.raises(grpc.RpcError) as caught:
+                fake_stub.ExtractUpload(iter(requests), timeout=30)
+            assert caught.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+        # Each refused call held its document twice (the chunks, and joined); the last call's
+        # state stays referenced until the next call, not in a cycle: three documents' worth
+        # held means the first two were never freed (six were, before).
+        bound = 3 * len(document)
+        held = tracemalloc.get_traced_memory()[0] - baseline
+        deadline = time.monotonic() + 15
+        while held > bound and time.monotonic() < deadline:
+            time.sleep(0.2)
+            held = tracemalloc.get_traced_memory()[0] - baseline
+        assert held < bound, f"{held} bytes still held after three refused documents"
+    finally:
+        tracemalloc.stop()
+        gc.enable()

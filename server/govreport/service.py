@@ -20,6 +20,7 @@ under an incident id that the caller gets in ErrorInfo.metadata.
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import time
 import uuid
@@ -55,6 +56,8 @@ _T = TypeVar("_T")
 
 DOMAIN = "govreport"
 _ENVELOPE_BYTES = 64 * 1024  # the response around an Extraction, with room to spare
+_LARGE_DOCUMENT_BYTES = 4 * 1024 * 1024
+_COLLECT_DELAY_SECONDS = 2.0
 SERVICE_NAME: str = service_pb2.DESCRIPTOR.services_by_name["ReportExtractor"].full_name
 
 ValidateFn = Callable[
@@ -271,6 +274,23 @@ class ReportExtractorServicer(service_pb2_grpc.ReportExtractorServicer):
         self._validate_fn = validate_fn
         self._uploads = UploadBudget(settings.upload_buffer_bytes)
         self._closing = asyncio.Event()
+        self._collect_pending = False
+
+    def _collect_soon(self) -> None:
+        """A full garbage collection a moment after a large document's call has ended.
+
+        grpc.aio keeps each call's state in reference cycles (the context, the abort
+        exception, the handler's frames with the request in them), which only the cyclic
+        collector frees, and it runs by object counts, not bytes: a server refusing 50 MB
+        uploads held gigabytes of them. One collection a few seconds, at most, frees them.
+        """
+        if not self._collect_pending:
+            self._collect_pending = True
+            asyncio.get_running_loop().call_later(_COLLECT_DELAY_SECONDS, self._collect)
+
+    def _collect(self) -> None:
+        self._collect_pending = False
+        gc.collect()
 
     def shut_down(self) -> None:
         """Unfinished uploads end now with UNAVAILABLE / SHUTTING_DOWN (server.py calls this
@@ -314,13 +334,17 @@ class ReportExtractorServicer(service_pb2_grpc.ReportExtractorServicer):
         if len(content) > limit:
             raise too_large(len(content), limit, filename)
         started = time.monotonic()
-        extraction = await self._runner.extract(
-            content,
-            filename,
-            ConvertOptions.from_proto(
-                options, self._settings.ocr_min_confidence, self._settings.limits
-            ),
-        )
+        try:
+            extraction = await self._runner.extract(
+                content,
+                filename,
+                ConvertOptions.from_proto(
+                    options, self._settings.ocr_min_confidence, self._settings.limits
+                ),
+            )
+        finally:
+            if len(content) >= _LARGE_DOCUMENT_BYTES:
+                self._collect_soon()
         extraction.document.request_id = REQUEST_ID.get()
         # gRPC would drop an over-size answer with a bare RESOURCE_EXHAUSTED (and count it OK).
         result_limit = self._settings.max_message_bytes - _ENVELOPE_BYTES
@@ -416,6 +440,8 @@ class ReportExtractorServicer(service_pb2_grpc.ReportExtractorServicer):
                     await _abort(context, err, header.filename)
                 return service_pb2.ExtractUploadResponse(extraction=extraction)
             finally:
+                if upload.held >= _LARGE_DOCUMENT_BYTES:
+                    self._collect_soon()
                 self._uploads.give_back(upload.held)
 
         return await _traced("ExtractUpload", context, handle)
@@ -559,5 +585,8 @@ async def _abort(
     context: grpc.aio.ServicerContext[Any, Any], err: GovreportError, filename: str = ""
 ) -> NoReturn:
     status = error_status(err, filename)
+    # grpc keeps the AbortError (its __context__ is ``err``) in a reference cycle with the call's
+    # state: without its traceback, ``err`` holds none of the frames, and their documents.
+    err.__traceback__ = None
     await context.abort(status.code, status.details, status.trailing_metadata)
     raise AssertionError("unreachable: abort raises")

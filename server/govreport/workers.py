@@ -351,7 +351,13 @@ class WorkerPool:
         self._queue.put_nowait(_Job(content, filename, options, future))
         self._on_queue_change(self._queue.qsize())
         # When the caller is cancelled, the future is too: a slot holding it stops its worker.
-        return await future
+        try:
+            return await future
+        finally:
+            # A failed future keeps its exception, whose traceback holds this frame, which
+            # holds the future and the document: a cycle only the cyclic collector frees, so a
+            # server refusing 50 MB uploads kept gigabytes of them. Without the name, no cycle.
+            del future
 
     async def _serve(self, index: int) -> None:
         """One slot: takes jobs one at a time and runs each on its worker process."""
