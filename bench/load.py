@@ -776,10 +776,16 @@ def report(run: Run) -> str:
     else:
         lines.append("No unexpected errors (whole run, warm-up included).")
     expected = sum(n for (outcome, _, _), n in everything.items() if outcome == "expected")
+    by_reason: Counter[str] = Counter()
+    for (outcome, code, reason), n in everything.items():
+        if outcome == "expected":
+            by_reason[f"{code} / {reason}"] += n
     lines += [
         "",
-        f"Expected errors (the random-bytes documents, {EXPECTED_BAD[0]} / {EXPECTED_BAD[1]}): "
-        f"{expected} in the whole run.",
+        "Expected errors (the random-bytes and hostile documents, each refused with its own "
+        f"code and reason): {expected} in the whole run: "
+        + ", ".join(f"{what} {n}" for what, n in by_reason.most_common())
+        + ".",
     ]
     pushed = [c for c in run.calls if c.outcome == BACKPRESSURE]
     if pushed:
