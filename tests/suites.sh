@@ -2,21 +2,27 @@
 # Runs every test suite, each to its end even when another fails, then prints one line per suite
 # and exits 1 if any failed: a Python failure cannot hide the Go, TypeScript and Java results.
 #
-#   bash tests/suites.sh [SUITE ...]     (python go typescript java; all by default)
+#   bash tests/suites.sh [SUITE ...]     (go-build typescript-build java-build python go
+#                                         typescript java; all, in this order, by default)
 #
-# Called by `make test` after `make setup`. Each client suite builds its client first, since the
-# clients' tests start a real server from .venv/bin/govreport.
+# Called by `make test` after `make setup`. The clients' tests start a real server from
+# .venv/bin/govreport.
 set -uo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 BIN=.venv/bin
+# The clients are built first: tests/test_clients.py (in the Python suite) runs them too.
 declare -A RUN=(
+  [go-build]="make --no-print-directory -C clients/go build"
+  [typescript-build]="cd clients/typescript && npm ci --no-audit --no-fund --loglevel=error && npm run build"
+  [java-build]="cd clients/java && mvn -B -q -DskipTests package"
   [python]="$BIN/pytest -q"
-  [go]="make --no-print-directory -C clients/go build test"
-  [typescript]="cd clients/typescript && npm ci --no-audit --no-fund --loglevel=error && npm run build && npm test"
+  [go]="make --no-print-directory -C clients/go test"
+  [typescript]="cd clients/typescript && npm test"
   [java]="cd clients/java && mvn -B -q test"
 )
-ORDER=(python go typescript java)
+ALL=(go-build typescript-build java-build python go typescript java)
+ORDER=("${ALL[@]}")
 [ $# -gt 0 ] && ORDER=("$@")
 
 summary=()
@@ -24,7 +30,7 @@ failed=0
 for suite in "${ORDER[@]}"; do
   command=${RUN[$suite]:-}
   if [ -z "$command" ]; then
-    echo "suites.sh: no suite named $suite (python, go, typescript, java)" >&2
+    echo "suites.sh: no suite named $suite (${ALL[*]})" >&2
     exit 2
   fi
   echo "== $suite: $command"
@@ -38,7 +44,7 @@ for suite in "${ORDER[@]}"; do
     | tail -n 1 | tr -s ' ' | cut -c1-100)
   rm -f "$log"
   if [ "$rc" -eq 0 ]; then status=passed; else status="FAILED (exit $rc)"; failed=1; fi
-  summary+=("$(printf '%-11s %-16s %5ss  %s' "$suite" "$status" "$seconds" "$counts")")
+  summary+=("$(printf '%-17s %-16s %5ss  %s' "$suite" "$status" "$seconds" "$counts")")
 done
 
 echo
