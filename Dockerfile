@@ -23,9 +23,10 @@ RUN apt-get update \
 ENV PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
     PIP_ROOT_USER_ACTION=ignore
-# The tools of the build, in their own venv: protoc (grpcio-tools) for the stubs, pip for the wheel.
+# The tools of the build, in their own venv: protoc (grpcio-tools) for the stubs, which setup.py's
+# build step generates, and setuptools to build the wheel with.
 RUN python3 -m venv /opt/build \
- && /opt/build/bin/pip install --no-cache-dir "grpcio-tools>=1.66"
+ && /opt/build/bin/pip install --no-cache-dir "grpcio-tools>=1.66" "setuptools>=77"
 
 WORKDIR /src
 # The dependencies first, in a layer of their own: a change of the code alone does not download
@@ -37,14 +38,13 @@ RUN /opt/build/bin/pip freeze | grep -E '^(grpcio|protobuf)==' > /tmp/constraint
  && python3 -m venv /opt/govreport \
  && /opt/govreport/bin/pip install --no-cache-dir --constraint /tmp/constraints.txt --requirement /tmp/requirements.txt
 
-COPY README.md ./
+COPY README.md LICENSE setup.py ./
 COPY proto/ proto/
 COPY server/ server/
-# As `make proto-gen`, less the .pyi type stubs (of no use at run time); then the wheel, into the
-# venv without pip, which the runtime has no use for either.
-RUN /opt/build/bin/python -m grpc_tools.protoc -Iproto --python_out=server --grpc_python_out=server \
-      proto/govreport/v1/*.proto \
- && /opt/build/bin/pip wheel --no-cache-dir --no-deps --wheel-dir /wheels . \
+# The wheel (setup.py generates the stubs into it, with the build venv's grpcio-tools: no build
+# isolation, so they match the grpcio the constraints hold), into the venv without pip, which
+# the runtime has no use for either.
+RUN /opt/build/bin/pip wheel --no-cache-dir --no-build-isolation --no-deps --wheel-dir /wheels . \
  && /opt/govreport/bin/pip install --no-cache-dir --no-deps /wheels/govreport-*.whl \
  && /opt/govreport/bin/pip uninstall --yes pip setuptools \
  && /opt/govreport/bin/python -c "import govreport.server, govreport.v1.service_pb2_grpc, cv2, pypdfium2, lxml.etree"
