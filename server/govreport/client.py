@@ -50,6 +50,9 @@ class Credentials:
     tls_ca: bytes | None = None  # PEM; TLS when set
     tls_cert: bytes | None = None  # PEM client certificate (mutual TLS)
     tls_key: bytes | None = None
+    # The name the server's certificate must carry, when the target is an address (a probe
+    # on 127.0.0.1 of a server whose certificate names govreport.example.org).
+    tls_server_name: str = ""
 
 
 def error_of(err: grpc.RpcError) -> GovreportError:
@@ -137,6 +140,8 @@ class Client:
             ("grpc.lb_policy_name", "round_robin"),
         ]
         creds = self.credentials
+        if creds.tls_server_name:
+            options.append(("grpc.ssl_target_name_override", creds.tls_server_name))
         if creds.tls_ca is not None or creds.tls_cert is not None:
             tls = grpc.ssl_channel_credentials(creds.tls_ca, creds.tls_key, creds.tls_cert)
             self.channel = grpc.secure_channel(target, tls, options=options)

@@ -34,6 +34,7 @@ from collections.abc import Sequence
 
 from govreport.cli import extract, misc, review, validate
 from govreport.cli.common import EXIT_OK, PROG
+from govreport.logs import demote_library_warnings
 
 __all__ = ["build_parser", "main"]
 
@@ -48,6 +49,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "-v", "--verbose", action="store_true", help="print tracebacks of internal errors"
     )
+    parser.add_argument("--version", action="version", version=f"{PROG} {_version()}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     extract.add_parser(commands)
     misc.add_parsers(commands)
@@ -57,7 +59,17 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("govreport")
+    except PackageNotFoundError:  # run from a source tree that was never installed
+        return "(not installed)"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    demote_library_warnings()
     args = build_parser().parse_args(argv)
     try:
         code: int = args.func(args)

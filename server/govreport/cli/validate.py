@@ -1,4 +1,5 @@
-"""``govreport validate``: the rules on a report given as JSON, here or on a server."""
+"""``govreport validate``: the rules on a report given as JSON or as a filled-in workbook
+(``govreport template --xlsx``), here or on a server."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from typing import Any
 
 from google.protobuf import json_format
 
-from govreport import render
+from govreport import render, workbook
 from govreport import validation as validation_module
 from govreport.cli.common import (
     EXIT_FINDINGS,
@@ -27,10 +28,15 @@ from govreport.v1 import report_pb2
 
 
 def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    validate = commands.add_parser("validate", help="validate a report given as JSON")
-    validate.add_argument("report", metavar="REPORT.json")
+    validate = commands.add_parser(
+        "validate",
+        help="validate a report given as JSON, or a filled-in workbook (template --xlsx)",
+    )
+    validate.add_argument("report", metavar="REPORT.json|FORM.xlsx")
     validate.add_argument(
-        "--previous", metavar="PREV.json", help="the previous year's report (rule R7)"
+        "--previous",
+        metavar="PREV.json|PREV.xlsx",
+        help="the previous year's report (rule R7)",
     )
     validate.add_argument("--filed-year", type=int, default=0, metavar="N")
     validate.add_argument("--format", choices=("table", "json"), default="table")
@@ -38,9 +44,25 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     validate.set_defaults(func=run)
 
 
+def is_workbook(path: str) -> bool:
+    return path.lower().endswith(".xlsx")
+
+
 def load_report(path: str) -> report_pb2.AnnualReport:
-    """An AnnualReport from proto3 JSON of an AnnualReport, an Extraction or an ExtractResponse."""
+    """An AnnualReport from proto3 JSON of an AnnualReport, an Extraction or an
+    ExtractResponse, or from a filled-in workbook (.xlsx)."""
+    return load_with_layout(path)[0]
+
+
+def load_with_layout(path: str) -> tuple[report_pb2.AnnualReport, workbook.Layout | None]:
+    """The report, and for a workbook its layout (the findings then name its cells)."""
     raw, _ = read_document(path)
+    if is_workbook(path):
+        return workbook.read(raw)
+    return _from_json(raw), None
+
+
+def _from_json(raw: bytes) -> report_pb2.AnnualReport:
     try:
         data: Any = json.loads(raw.decode("utf-8-sig"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
@@ -62,7 +84,7 @@ def load_report(path: str) -> report_pb2.AnnualReport:
 def run(args: argparse.Namespace) -> int:
     try:
         settings = load_settings()
-        report_ = load_report(args.report)
+        report_, layout = load_with_layout(args.report)
     except GovreportError as err:
         return report(args.report, err)
     try:
@@ -82,6 +104,9 @@ def run(args: argparse.Namespace) -> int:
                 raise internal(exc, args.verbose) from exc
     except GovreportError as err:
         return report(args.report, err)
+    if layout is not None:
+        # Local or from the server alike, the findings name the workbook's own cells.
+        workbook.name_cells(findings, layout)
     if args.format == "json":
         write(render.to_json(findings))
     else:
