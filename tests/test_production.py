@@ -508,6 +508,74 @@ def test_tls_key_of_another_certificate_is_named_at_start(certificates: Path) ->
     assert str(d / "server.pem") in done.stderr
 
 
+def _cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "govreport.cli", *args],
+        env={**os.environ, **(env or {})},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_the_cli_reaches_a_server_with_tls_and_tokens(certificates: Path, tmp_path: Path) -> None:
+    """Every subcommand that talks to a server takes --token/--token-file and --tls-*, or
+    GOVREPORT_SERVER, GOVREPORT_TOKEN and GOVREPORT_TLS_CA; without the token it is refused
+    with the server's reason."""
+    d = certificates
+    tokens = tmp_path / "tokens"
+    tokens.write_text("cli-s3cret\n", encoding="utf-8")
+    env = {
+        "GOVREPORT_WORKERS": "1",
+        "GOVREPORT_TLS_CERT_FILE": str(d / "server.pem"),
+        "GOVREPORT_TLS_KEY_FILE": str(d / "server.key"),
+        "GOVREPORT_AUTH_TOKENS_FILE": str(tokens),
+    }
+    server = start_server(env, wait=False)
+    try:
+        target = server.address.replace("127.0.0.1", "localhost")
+        tls = ["--server", target, "--tls-ca", str(d / "ca.pem")]
+        health = _cli("health", *tls, "--wait", "30")
+        assert (health.returncode, health.stdout.strip()) == (0, "SERVING"), health.stderr
+        # The certificate names localhost: a probe of another name is refused by TLS itself.
+        wrong = _cli("health", *tls, "--tls-server-name", "wrong.example")
+        assert wrong.returncode == 2 and "UNAVAILABLE" in wrong.stderr
+        named = _cli("health", *tls, "--tls-server-name", "localhost")
+        assert named.returncode == 0, named.stderr
+        nope = _cli("health", *tls, "--service", "nope")
+        assert nope.returncode == 2
+        assert "NOT_FOUND: the server has no service named 'nope'" in nope.stderr
+        assert "_InactiveRpcError" not in nope.stderr
+        done = _cli("extract", *tls, "--token-file", str(tokens), "--format", "json", str(SEED))
+        assert done.returncode in (0, 1), done.stderr
+        assert json.loads(done.stdout)["report"]["metadata"]["agency"] == "绥芬河市卫生健康局"
+        refused = _cli("extract", *tls, str(SEED))
+        assert refused.returncode == 2
+        assert "UNAUTHENTICATED: no bearer token" in refused.stderr
+        by_env = _cli(
+            "template",
+            "--version",
+            "2021",
+            env={
+                "GOVREPORT_SERVER": target,
+                "GOVREPORT_TOKEN": "cli-s3cret",
+                "GOVREPORT_TLS_CA": str(d / "ca.pem"),
+            },
+        )
+        assert by_env.returncode == 0, by_env.stderr
+        assert json.loads(by_env.stdout)["template"]["version"] == "TEMPLATE_VERSION_2021"
+    finally:
+        server.stop()
+        os.unlink(server.log_path)
+
+
+def test_cli_version() -> None:
+    from importlib.metadata import version
+
+    done = _cli("--version")
+    assert (done.returncode, done.stdout.strip()) == (0, f"govreport {version('govreport')}")
+
+
 # ---------------------------------------------------------------- observability
 
 
