@@ -15,11 +15,14 @@ RUNTIME_PACKAGES=(
   tesseract-ocr
   tesseract-ocr-chi-sim
   tesseract-ocr-osd
+  # Legacy Word (.doc) and WPS (.wps) reports (readers/legacy_word.py): converted to DOCX by
+  # LibreOffice; without it the server refuses them, naming it.
+  libreoffice-writer-nogui
 )
 TEST_PACKAGES=(
-  # PDF test fixtures (tests/fixtures/pdf.py): soffice converts the DOCX layouts to PDF, and
-  # WenQuanYi Zen Hei is the CJK font both LibreOffice and the reportlab-drawn PDFs use.
-  libreoffice-writer-nogui
+  # PDF test fixtures (tests/fixtures/pdf.py): soffice (a runtime package) converts the DOCX
+  # layouts to PDF, and WenQuanYi Zen Hei is the CJK font both LibreOffice and the
+  # reportlab-drawn PDFs use.
   fonts-wqy-zenhei
   # pdfinfo, pdftotext, pdftoppm: to inspect a fixture PDF when a PDF case fails (by hand).
   poppler-utils

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from govreport.errors import GovreportError, Reason, named
 from govreport.ir import Document, SourceFormat
 from govreport.limits import Limits
-from govreport.readers import docx, html, image, pages, pdf, text
+from govreport.readers import docx, html, image, legacy_word, pages, pdf, text
 from govreport.readers.detect import detect
 
 Reader = Callable[[bytes, Limits], Document]
@@ -32,7 +32,7 @@ class FormatSpec:
 FORMATS: dict[SourceFormat, FormatSpec] = {
     spec.format: spec
     for spec in (
-        FormatSpec(SourceFormat.TEXT, "text", (".txt",), False, text.read),
+        FormatSpec(SourceFormat.TEXT, "text", (".txt", ".md"), False, text.read),
         FormatSpec(SourceFormat.HTML, "HTML", (".htm", ".html"), False, html.read),
         FormatSpec(SourceFormat.DOCX, "DOCX", (".docx",), False, docx.read),
         FormatSpec(SourceFormat.PDF, "PDF", (".pdf",), True, pdf.read),
@@ -44,6 +44,9 @@ FORMATS: dict[SourceFormat, FormatSpec] = {
             image.read,
         ),
         FormatSpec(SourceFormat.PAGE_SET, "page set", (".zip",), True, pages.read),
+        FormatSpec(
+            SourceFormat.LEGACY_WORD, "legacy Word", (".doc", ".wps"), False, legacy_word.read
+        ),
     )
 }
 DOCUMENT_SUFFIXES: frozenset[str] = frozenset(s for spec in FORMATS.values() for s in spec.suffixes)

@@ -21,6 +21,7 @@ class SourceFormat(StrEnum):
     PDF = "pdf"
     IMAGE = "image"
     PAGE_SET = "page_set"  # a zip of page images, one report
+    LEGACY_WORD = "legacy_word"  # .doc or .wps, read as the DOCX LibreOffice makes of it
 
 
 class Unit(StrEnum):

@@ -43,6 +43,7 @@ DOCUMENT_FORMAT: dict[SourceFormat, int] = {
     SourceFormat.PDF: service_pb2.DOCUMENT_FORMAT_PDF,
     SourceFormat.IMAGE: service_pb2.DOCUMENT_FORMAT_IMAGE,
     SourceFormat.PAGE_SET: service_pb2.DOCUMENT_FORMAT_PAGE_SET,
+    SourceFormat.LEGACY_WORD: service_pb2.DOCUMENT_FORMAT_LEGACY_WORD,
 }
 FORMAT_OF: dict[int, SourceFormat] = {v: k for k, v in DOCUMENT_FORMAT.items()}
 

@@ -27,14 +27,17 @@ _HTML_MARKERS: tuple[bytes, ...] = (
     b"<p>",
     b"<p ",
 )
-_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # legacy .doc/.xls
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # legacy .doc/.wps/.xls
+# The stream a Word 97-2003 file, and a WPS Writer file, keeps its text in: its name, UTF-16,
+# in the compound file's directory.
+_WORD_STREAM = "WordDocument".encode("utf-16-le")
 
 
 def detect(content: bytes, filename: str = "") -> SourceFormat:
     """The document's format, judged from its bytes.
 
     Raises UNSUPPORTED_FORMAT for bytes that are no format we know (binary
-    noise, legacy .doc, zip files of other things) so that nothing is guessed.
+    noise, legacy Excel or PowerPoint files, zip files of other things) so that nothing is guessed.
     """
     name = named(filename)
     head = content[:4096]
@@ -45,9 +48,12 @@ def detect(content: bytes, filename: str = "") -> SourceFormat:
     if head.startswith(b"PK\x03\x04"):
         return _zip_format(content, name)
     if head.startswith(_OLE_MAGIC):
+        if _WORD_STREAM in content:
+            return SourceFormat.LEGACY_WORD
         raise GovreportError(
             Reason.UNSUPPORTED_FORMAT,
-            f"{name} is a legacy Word 97-2003 (.doc) or Excel file; save it as .docx or PDF and send that",
+            f"{name} is a legacy Office file (Excel or PowerPoint 97-2003, not a Word "
+            "document); save the report as .docx or PDF and send that",
         )
     lowered = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
     if any(marker in lowered[:2048] for marker in _HTML_MARKERS) and b"</" in lowered:
