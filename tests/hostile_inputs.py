@@ -180,6 +180,23 @@ def pdf_lying_page_count(pages: int = 5_000, declared: int = 1) -> bytes:
     return _pdf(objects)
 
 
+def pdf_font_without_bbox() -> bytes:
+    """A one-page PDF whose font descriptor has no /FontBBox, as many real PDFs: pdfminer warns
+    "Could not get FontBBox from font descriptor…" for it."""
+    text = b"BT /F1 11 Tf 72 770 Td (2023 annual report) Tj ET"
+    return _pdf(
+        [
+            b"<< /Type /Catalog /Pages 2 0 R >>",
+            b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R "
+            b"/Resources << /Font << /F1 5 0 R >> >> >>",
+            b"<< /Length %d >>\nstream\n" % len(text) + text + b"\nendstream",
+            b"<< /Type /Font /Subtype /Type1 /BaseFont /Custom /FontDescriptor 6 0 R >>",
+            b"<< /Type /FontDescriptor /FontName /Custom /Flags 32 >>",
+        ]
+    )
+
+
 def pdf_xref_claims(objects: int = 50_000_000) -> bytes:
     """A PDF 1.5 whose cross-reference stream claims ``objects`` entries (all but three free):
     a few hundred KB that parse into an index of every one of them."""

@@ -288,3 +288,31 @@ def test_extract_server_unreachable(tmp_path: Path, capsys: pytest.CaptureFixtur
     address = f"127.0.0.1:{free_port()}"
     assert cli.main(["extract", "--server", address, "--timeout", "2", path]) == 2
     assert ": UNAVAILABLE: " in capsys.readouterr().err
+
+
+def test_library_warnings_never_reach_the_terminal(tmp_path: Path) -> None:
+    """pdfminer warns "Could not get FontBBox from font descriptor…" for many real PDFs: on the
+    terminal only govreport's own lines, from one file and from worker processes alike."""
+    import subprocess
+    import sys
+
+    import hostile_inputs
+
+    pdf = tmp_path / "nobbox.pdf"
+    pdf.write_bytes(hostile_inputs.pdf_font_without_bbox())
+    command = [sys.executable, "-m", "govreport.cli", "extract"]
+    one = subprocess.run([*command, str(pdf)], capture_output=True, text=True, timeout=120)
+    assert one.returncode == 2
+    assert one.stderr.splitlines() == [
+        f"govreport: {pdf}: NOT_A_REPORT: nobbox.pdf does not look like a 政府信息公开工作年度报告: "
+        "found 0 of the template's six section headings (一、总体情况 … 六、其他需要报告的事项) "
+        "and none of its tables"
+    ]
+    many = subprocess.run(
+        [*command, str(tmp_path), "--out", str(tmp_path / "out.csv"), "--workers", "1"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert "FontBBox" not in many.stderr
+    assert all(line.startswith("govreport: ") for line in many.stderr.splitlines()), many.stderr

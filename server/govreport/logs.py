@@ -49,8 +49,34 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(out, ensure_ascii=False, default=str)
 
 
+_OURS = ("govreport", "__main__")
+_installed = False
+
+
+def demote_library_warnings() -> None:
+    """Warnings from the libraries (pdfminer's "Could not get FontBBox from font
+    descriptor…", printed for many real PDFs; Python ``warnings``) become DEBUG records: they
+    reach a log configured at DEBUG, never a user's terminal. govreport's own records, and
+    errors from anyone, keep their level. Idempotent; also for worker processes."""
+    global _installed
+    if _installed:
+        return
+    _installed = True
+    logging.captureWarnings(True)
+    make_record = logging.getLogRecordFactory()
+
+    def demoted(*args: Any, **kwargs: Any) -> logging.LogRecord:
+        record = make_record(*args, **kwargs)
+        if record.levelno < logging.ERROR and not record.name.startswith(_OURS):
+            record.levelno, record.levelname = logging.DEBUG, "DEBUG"
+        return record
+
+    logging.setLogRecordFactory(demoted)
+
+
 def configure(level: str, fmt: str) -> None:
     """Logs to stderr (stdout carries only the ``govreport listening on`` line)."""
+    demote_library_warnings()
     root = logging.getLogger()
     for handler in list(root.handlers):
         root.removeHandler(handler)

@@ -49,6 +49,7 @@ from typing import Any
 
 from govreport.convert import ConvertOptions
 from govreport.errors import GovreportError, Reason, clip, named, quoted
+from govreport.logs import demote_library_warnings
 from govreport.ocr import pages
 from govreport.ocr.pages import SpareCores
 from govreport.v1 import service_pb2
@@ -152,6 +153,7 @@ def worker_main(
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     home = home or tempfile.mkdtemp(prefix="govreport-worker-")
     _limit_self(memory_bytes, home)
+    demote_library_warnings()  # the worker's stderr is the terminal of `govreport extract`
     pages.share(spare_cores)
     if convert_fn is None:
         from govreport.convert import convert  # the heavy imports, once per worker
