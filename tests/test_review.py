@@ -14,14 +14,17 @@ from __future__ import annotations
 import base64
 import hashlib
 import io
+import json
 import os
 import re
+import select
 import shutil
 import subprocess
+import sys
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import headless
 import numpy as np
@@ -45,6 +48,7 @@ EDITED = ("三", "一、本年新收政府信息公开申请数量", "自然人"
 EDITED_PATH = "application_handling.new_applications.natural_persons"
 PROSE_PATH = "proactive_disclosure_2021.penalty_decisions"  # prose in seed 001 (R6a)
 GREEN, RED = (0x1A, 0x7F, 0x37), (0xCF, 0x22, 0x2E)  # --ok and --rule in review/static/review.css
+ORIGINAL_FIGURE = "5"  # EDITED's figure in the gold: the sums hold with it
 
 
 # ---------------------------------------------------------------- reading the page back
@@ -350,7 +354,8 @@ def test_text_outlines_mark_the_cells_span_on_its_line(text_review: Reviewed) ->
         )
     prose = next(p for p in placed if p.path == PROSE_PATH)
     prose_outline = outlines[ids_by_path(text_review.extraction)[prose.path]]
-    assert "st-rule" in prose_outline.classes and "一般程序案件" in prose_outline.text
+    # R6a is a warning here: the warning's colour, not the error's.
+    assert "st-warn" in prose_outline.classes and "一般程序案件" in prose_outline.text
     assert sum("st-ok" in o.classes for o in outlines.values()) == 199
 
 
@@ -472,6 +477,31 @@ def test_status_precedence() -> None:
     assert review.cell_status(blank, "x", index, 0.8) == "blank"
     assert review.cell_status(pb.Cell(state=pb.CELL_STATE_MISSING), "x", index, 0.8) == "blank"
     assert review.cell_status(number, "x", index, 0.8) == "ok"
+    warned = review.FindingIndex(
+        broken={"w": ["R6a"], "s": ["R2"]}, doubtful=set(), suspects={"s"}, warned=frozenset("ws")
+    )
+    assert review.cell_status(number, "w", warned, 0.8) == "warn"
+    assert review.cell_status(number, "s", warned, 0.8) == "suspect"  # a suspect stays one
+
+
+def test_cells_only_warnings_name_are_told_apart_from_errors() -> None:
+    validation = validation_pb2.ValidationReport(
+        findings=[
+            validation_pb2.Finding(
+                rule_id="R6a", severity=validation_pb2.SEVERITY_WARNING, cells=["a", "b"]
+            ),
+            validation_pb2.Finding(
+                rule_id="R1", severity=validation_pb2.SEVERITY_ERROR, cells=["b"]
+            ),
+            validation_pb2.Finding(
+                rule_id="C5", severity=validation_pb2.SEVERITY_INFO, cells=["c"]
+            ),
+        ]
+    )
+    index = review.FindingIndex.of(validation)
+    assert index.warned == {"a"} and set(index.broken) == {"a", "b"}
+    number = pb.Cell(state=pb.CELL_STATE_NUMBER, confidence=1.0)
+    assert [review.cell_status(number, p, index, 0.8) for p in "abc"] == ["warn", "rule", "ok"]
 
 
 def test_finding_index_keeps_ocr_doubt_apart_from_broken_rules() -> None:
@@ -718,3 +748,313 @@ def test_browser_screenshot_shows_the_outline_colours(pdf_review: Reviewed, tmp_
     if target:  # regenerate the README's screenshot
         with Image.open(shot) as image:
             image.convert("RGB").quantize(256).save(target, optimize=True)
+
+
+# ---------------------------------------------------------------- a tool: colours, corrections
+
+
+def css_variable(markup: str, name: str) -> str:
+    (style,) = inline(markup, "style")
+    found = re.findall(rf"{re.escape(name)}:(#[0-9a-f]{{6}})", style)
+    assert len(found) == 1, (name, found)
+    return str(found[0])
+
+
+def test_warnings_and_errors_have_their_own_colours(
+    pdf_review: Reviewed, text_review: Reviewed
+) -> None:
+    """An error (the PDF's R1) is red on the findings list and on its cells; a warning (the
+    text's R6a on a prose cell) is orange on both, not red."""
+    markup = text_review.markup
+    assert css_variable(markup, "--warn") != css_variable(markup, "--rule")
+    (style,) = inline(markup, "style")
+    assert "\n.st-warn{--c:var(--warn)}" in style  # the cells' outline and edge colour
+    assert rule_for(markup, ".finding.sev-warning") == "--c:var(--warn)"
+    assert rule_for(markup, ".finding.sev-error") == "--c:var(--rule)"
+    assert "background" in rule_for(markup, ".tc.st-warn")
+    prose = ids_by_path(text_review.extraction)[PROSE_PATH]
+    for element in (text_review.page.by_id(f"o-{prose}"), text_review.page.by_id(f"t-{prose}")):
+        assert "st-warn" in element.classes and "st-rule" not in element.classes
+    r6a = next(e for e in text_review.page.elements if "finding" in e.classes and "R6a" in e.text)
+    assert "sev-warning" in r6a.classes
+    edited = ids_by_path(pdf_review.extraction)[EDITED_PATH]
+    for element in (pdf_review.page.by_id(f"o-{edited}"), pdf_review.page.by_id(f"t-{edited}")):
+        assert "st-rule" in element.classes
+    assert any("sev-error" in e.classes for e in pdf_review.page.elements)
+    legend = next(e for e in text_review.page.elements if "legend" in e.classes)
+    assert "规则警告" in legend.text and "违反规则" in legend.text
+
+
+def test_the_page_carries_the_extraction_validate_reads_without_its_old_findings(
+    pdf_review: Reviewed, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """What the download starts from, written untouched, is the extraction as read: validate
+    finds the same rules broken (the stale validation itself is not carried)."""
+    (data,) = [e.text for e in pdf_review.page.elements if e.attrs.get("id") == "review-data"]
+    carried = json.loads(data)["extraction"]
+    assert "validation" not in carried and carried["document"]["page_count"] == 3
+    path = tmp_path / "as-read.json"
+    path.write_text(json.dumps(carried, ensure_ascii=False), encoding="utf-8")
+    assert validate_json(path, capsys)[0] == 1
+    assert json_report(path) == pdf_review.extraction.report
+
+
+def validate_json(
+    path: Path, capsys: pytest.CaptureFixture[str]
+) -> tuple[int, list[dict[str, Any]]]:
+    """``govreport validate PATH --format json``: its exit code and its findings."""
+    capsys.readouterr()
+    code = cli.main(["validate", str(path), "--format", "json"])
+    out = capsys.readouterr().out
+    findings: list[dict[str, Any]] = json.loads(out).get("findings", [])
+    return code, findings
+
+
+def json_report(path: Path) -> pb.AnnualReport:
+    from govreport.cli.validate import load_report
+
+    return load_report(str(path))
+
+
+def corrected_dom(reviewed: Reviewed, tmp_path: Path, fragment: str, width: int) -> Page:
+    """The page in Chromium after the corrections named in the URL were typed into their table
+    cells (double-click, type, Enter: the page's own handlers) and the download button pressed."""
+    done = chromium(
+        tmp_path,
+        "--enable-logging=stderr",
+        "--v=0",
+        f"--window-size={width},1000",
+        "--dump-dom",
+        reviewed.html.as_uri() + "#" + fragment,
+    )
+    page = Page(done.stdout)
+    page.console = [line for line in done.stderr.splitlines() if ":CONSOLE" in line]
+    assert not page.console, "Chromium's console: " + "\n".join(page.console[:3])
+    body = next(e for e in page.elements if e.tag == "body")
+    assert body.attrs.get("data-ready") == "1", "the page's script did not run to its end"
+    return page
+
+
+def downloaded(page: Page, tmp_path: Path) -> Path:
+    """The JSON the download button saved, as the page keeps its text, written to a file."""
+    body = next(e for e in page.elements if e.tag == "body")
+    name = body.attrs["data-downloaded"]
+    text = page.by_id("corrected-json").text
+    assert text.strip(), "the download button saved nothing"
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_browser_correction_that_fixes_a_broken_sum_clears_its_findings(
+    pdf_review: Reviewed, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The PDF's 自然人 cell was printed 7 (R1 and R2 broken); the reviewer types 5. The page
+    shows 7 struck through beside 5 and marks the box on the page; the downloaded extraction
+    holds 5 and `govreport validate` finds R1 and R2 hold again (exit 0)."""
+    cell = ids_by_path(pdf_review.extraction)[EDITED_PATH]
+    read = next(p.cell for p in iter_cells(pdf_review.extraction.report) if p.path == EDITED_PATH)
+    before = {
+        f.rule_id for f in pdf_review.extraction.validation.findings if EDITED_PATH in f.cells
+    }
+    assert {"R1", "R2"} <= before
+    page = corrected_dom(pdf_review, tmp_path, f"fix-{cell}={ORIGINAL_FIGURE}&download", 1400)
+    body = next(e for e in page.elements if e.tag == "body")
+    assert body.attrs["data-fixes"] == cell
+    assert body.attrs["data-side"] == "beside"  # a wide window: the tables beside the pages
+    td = page.by_id(f"t-{cell}")
+    assert "corr" in td.classes
+    shown = [(e.tag, e.text) for e in page.elements if e.tag in {"del", "ins"}]
+    assert shown == [("del", "7"), ("ins", ORIGINAL_FIGURE)]
+    outline = page.by_id(f"o-{cell}")
+    assert {"corr", "sel"} <= outline.classes and outline.attrs["data-fix"] == ORIGINAL_FIGURE
+    assert outline.view == f"page-{read.provenance.page}"  # on its page
+    assert "1 处更正" in page.by_id("fix-count").text
+    assert body.attrs["data-downloaded"] == "synthetic_2021_edited.corrected.json"
+
+    path = downloaded(page, tmp_path)
+    report = json_report(path)
+    fixed = next(p.cell for p in iter_cells(report) if p.path == EDITED_PATH)
+    assert fixed.state == pb.CELL_STATE_NUMBER and fixed.count == int(ORIGINAL_FIGURE)
+    assert fixed.raw_text == ORIGINAL_FIGURE and fixed.confidence == 1.0
+    assert any("corrected by a reviewer" in note and "'7'" in note for note in fixed.notes)
+    assert fixed.provenance == read.provenance  # it still points at its box
+    # Every other cell is as extracted.
+    others = {p.path: p.cell for p in iter_cells(pdf_review.extraction.report)}
+    assert all(p.cell == others[p.path] for p in iter_cells(report) if p.path != EDITED_PATH)
+    code, findings = validate_json(path, capsys)
+    assert code == 0
+    assert not [f for f in findings if EDITED_PATH in f.get("cells", [])]
+    assert not {"R1", "R2"} & {f["rule_id"] for f in findings}
+
+
+def test_browser_correction_that_breaks_a_sum_is_named_by_validate(
+    html_review: Reviewed, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A report whose rules hold; the reviewer types 9 for its 自然人 figure (5), "abc" (not
+    a figure) into another cell, and changes a third and then types its figure back. Only the
+    9 is taken; validate names the cell in R1's error. A narrow window: the tables stack under
+    the source."""
+    ids = ids_by_path(html_review.extraction)
+    cell = ids[EDITED_PATH]
+    other = ids["application_handling.new_applications.total"]
+    third = "application_handling.carried_over_from_previous_year.natural_persons"
+    as_read = next(p.cell for p in iter_cells(html_review.extraction.report) if p.path == third)
+    assert html_review.extraction.validation.error_count == 0
+    fragment = (
+        f"fix-{cell}=9&fix-{ids[third]}={as_read.count + 3}&fix-{ids[third]}={as_read.count}"
+        f"&fix-{other}=abc&download"  # the refused field last: leaving it would drop it
+    )
+    page = corrected_dom(html_review, tmp_path, fragment, 800)
+    body = next(e for e in page.elements if e.tag == "body")
+    assert body.attrs["data-fixes"] == cell  # "abc" refused, the third back as it was read
+    assert body.attrs["data-side"] == "stacked"
+    for untouched in (other, ids[third]):
+        assert "corr" not in page.by_id(f"t-{untouched}").classes
+        assert "corr" not in page.by_id(f"o-{untouched}").classes
+    assert [e.attrs.get("aria-invalid") for e in page.elements if "fix-in" in e.classes] == ["true"]
+    assert {"corr"} <= page.by_id(f"o-{cell}").classes
+    path = downloaded(page, tmp_path)
+    report = json_report(path)
+    assert next(p.cell for p in iter_cells(report) if p.path == EDITED_PATH).count == 9
+    corrected = {p.path for p in iter_cells(report) if p.cell.notes != []}
+    assert corrected == {EDITED_PATH}
+    code, findings = validate_json(path, capsys)
+    assert code == 1
+    r1 = [f for f in findings if f["rule_id"] == "R1"]
+    assert r1 and all(f["severity"] == "SEVERITY_ERROR" for f in r1)
+    assert any(EDITED_PATH in f["cells"] for f in r1)
+
+
+def test_browser_download_button_saves_the_file(
+    pdf_review: Reviewed, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The button's Blob download, as a browser saves it: Chromium driven over the DevTools
+    protocol (on a pipe, no port) with downloads allowed into a folder; the file is the JSON
+    `govreport validate` reads, the correction in it."""
+    cell = ids_by_path(pdf_review.extraction)[EDITED_PATH]
+    folder = tmp_path / "downloads"
+    folder.mkdir()
+    url = pdf_review.html.as_uri() + f"#fix-{cell}={ORIGINAL_FIGURE}&download"
+    with DevTools(tmp_path) as devtools:
+        devtools.call(
+            "Browser.setDownloadBehavior",
+            behavior="allow",
+            downloadPath=str(folder),
+            eventsEnabled=True,
+        )
+        devtools.call("Target.createTarget", url=url)
+        state = devtools.wait_for("Browser.downloadProgress", lambda p: p["state"] != "inProgress")
+    assert state["state"] == "completed", state
+    (saved,) = folder.iterdir()
+    assert saved.name == "synthetic_2021_edited.corrected.json"
+    report = json_report(saved)
+    assert next(p.cell for p in iter_cells(report) if p.path == EDITED_PATH).count == 5
+    code, findings = validate_json(saved, capsys)
+    assert code == 0 and not {"R1", "R2"} & {f["rule_id"] for f in findings}
+
+
+MOVE_FDS = """
+import fcntl, os, sys
+ends = [fcntl.fcntl(int(fd), fcntl.F_DUPFD, 10) for fd in sys.argv[1:3]]
+os.dup2(ends[0], 3)
+os.dup2(ends[1], 4)
+os.execv(sys.argv[3], sys.argv[3:])
+"""
+
+
+class DevTools:
+    """Headless Chromium on ``--remote-debugging-pipe``: CDP messages as NUL-terminated JSON,
+    written to its fd 3 and read from its fd 4."""
+
+    def __init__(self, tmp_path: Path) -> None:
+        self.tmp_path = tmp_path
+        self.next_id = 0
+        self.events: list[dict[str, Any]] = []
+        self.buffer = b""
+
+    def __enter__(self) -> DevTools:
+        exe = shutil.which("chromium") or shutil.which("chromium-browser")
+        if exe is None:
+            pytest.fail("headless Chromium is needed: apt-get install -y chromium")
+        self.log = (self.tmp_path / "chromium.log").open("wb")
+        to_browser_r, self.to_browser = os.pipe()
+        self.from_browser, from_browser_w = os.pipe()
+        # The pipe's ends on 3 and 4, where Chromium looks for them: moved there by a small
+        # Python that then runs Chromium (a preexec_fn is unsafe with a test process's threads,
+        # and sh cannot name descriptors over 9).
+        self.process = subprocess.Popen(
+            [
+                sys.executable,
+                "-c",
+                MOVE_FDS,
+                str(to_browser_r),
+                str(from_browser_w),
+                exe,
+                *headless.FLAGS,
+                "--disable-extensions",
+                f"--user-data-dir={self.tmp_path / 'chromium-profile'}",
+                "--remote-debugging-pipe",
+                "about:blank",
+            ],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=self.log,
+            pass_fds=(to_browser_r, from_browser_w),
+        )
+        os.close(to_browser_r)
+        os.close(from_browser_w)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        try:
+            self.send("Browser.close")
+            self.process.wait(timeout=30)
+        except (OSError, subprocess.TimeoutExpired):
+            self.process.kill()
+            self.process.wait()
+        finally:
+            os.close(self.to_browser)
+            os.close(self.from_browser)
+            self.log.close()
+
+    def said(self) -> str:
+        """The end of what Chromium logged, for a failure's message."""
+        self.log.flush()
+        return (self.tmp_path / "chromium.log").read_text(errors="replace")[-2000:]
+
+    def send(self, method: str, **params: Any) -> int:
+        self.next_id += 1
+        message = json.dumps({"id": self.next_id, "method": method, "params": params})
+        os.write(self.to_browser, message.encode() + b"\0")
+        return self.next_id
+
+    def read(self) -> dict[str, Any]:
+        """The next message; fails after 60 s of silence."""
+        while b"\0" not in self.buffer:
+            ready, _, _ = select.select([self.from_browser], [], [], 60)
+            assert ready, "Chromium said nothing for 60 s:\n" + self.said()
+            chunk = os.read(self.from_browser, 65536)
+            assert chunk, "Chromium closed the DevTools pipe:\n" + self.said()
+            self.buffer += chunk
+        message, self.buffer = self.buffer.split(b"\0", 1)
+        decoded: dict[str, Any] = json.loads(message)
+        return decoded
+
+    def call(self, method: str, **params: Any) -> dict[str, Any]:
+        ident = self.send(method, **params)
+        while True:
+            message = self.read()
+            if message.get("id") == ident:
+                assert "error" not in message, message
+                result: dict[str, Any] = message.get("result", {})
+                return result
+            self.events.append(message)
+
+    def wait_for(self, method: str, done: Any) -> dict[str, Any]:
+        """The params of the first event ``method`` whose params satisfy ``done``."""
+        while True:
+            message = self.events.pop(0) if self.events else self.read()
+            if message.get("method") == method and done(message["params"]):
+                params: dict[str, Any] = message["params"]
+                return params

@@ -6,7 +6,14 @@ document as the numbered lines of what was extracted from it — with every
 extracted cell outlined where its provenance says it was read, coloured by
 status, next to the tables of 二, 三 and 四 under the template's labels and
 the findings. Hovering or clicking a cell on either side shows its value, raw
-text, confidence and rules, and points at its counterpart.
+text, confidence and rules, and points at its counterpart. Errors and warnings
+have their own colours, on the findings and on the cells they name.
+
+The page is also a tool: the side panel sticks beside the source and follows
+the page in view; a figure double-clicked in the tables can be corrected in
+place (shown struck through beside the new one, its box on the source marked),
+and "download corrected extraction" saves the Extraction as proto3 JSON with
+the corrections applied — what ``govreport validate`` reads and checks again.
 
 The page needs no network at all: CSS and JavaScript are inline, images are
 ``data:`` URIs, fonts are the system's, and a Content-Security-Policy forbids
@@ -20,7 +27,8 @@ Modules, one job each:
   ``text`` (numbered lines), ``extracted`` (an HTML or DOCX document as extracted);
 - ``outlines``: a cell marked on the source; ``markup``: escaping and a pane;
 - ``tables`` and ``findings``: the side panel;
-- ``page``: the skeleton, the page's data, the static CSS and JS and the CSP;
+- ``page``: the skeleton, the page's data (with the extraction a download corrects), the
+  static CSS and JS and the CSP;
 - ``static/``: ``review.css`` and ``review.js``.
 """
 

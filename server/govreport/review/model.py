@@ -17,11 +17,12 @@ from govreport.v1 import report_pb2 as pb
 from govreport.v1 import service_pb2, validation_pb2
 
 # Cell statuses, strongest first; each is a CSS class ``st-<status>``.
-STATUSES: tuple[str, ...] = ("suspect", "rule", "low", "blank", "ok")
+STATUSES: tuple[str, ...] = ("suspect", "rule", "warn", "low", "blank", "ok")
 STATUS_WORDS: dict[str, str] = {
     "ok": "正常 ok",
     "low": "低置信度 low confidence",
-    "rule": "违反规则 breaks a rule",
+    "rule": "违反规则（错误） breaks a rule (error)",
+    "warn": "规则警告 a rule's warning",
     "suspect": "最可能误读 suspect (check first)",
     "blank": "空白或缺失 blank / missing",
 }
@@ -56,12 +57,16 @@ class FindingIndex:
     broken: dict[str, list[str]]  # path -> ids of the (non-OCR) rules naming it
     doubtful: set[str]  # paths named by an OCR-confidence finding
     suspects: set[str]  # paths a broken sum names as most likely misread
+    # Paths of ``broken`` that only warnings name: a doubt to weigh, not a contradiction, so
+    # they are told apart from the errors' cells by colour as the findings list tells them.
+    warned: frozenset[str] = frozenset()
 
     @classmethod
     def of(cls, validation: validation_pb2.ValidationReport) -> FindingIndex:
         broken: dict[str, list[str]] = {}
         doubtful: set[str] = set()
         suspects: set[str] = set()
+        errors: set[str] = set()
         for finding in validation.findings:
             if finding.severity == validation_pb2.SEVERITY_INFO:
                 continue  # a note on the report's layout, not a doubt about a cell
@@ -69,19 +74,22 @@ class FindingIndex:
             if finding.rule_id == OCR_RULE:
                 doubtful.update(finding.cells)
                 continue
+            if finding.severity != validation_pb2.SEVERITY_WARNING:
+                errors.update(finding.cells)
             for path in finding.cells:
                 ids = broken.setdefault(path, [])
                 if finding.rule_id not in ids:
                     ids.append(finding.rule_id)
-        return cls(broken, doubtful, suspects)
+        return cls(broken, doubtful, suspects, frozenset(broken.keys() - errors))
 
 
 def cell_status(cell: pb.Cell, path: str, index: FindingIndex, min_confidence: float) -> str:
-    """One of STATUSES: a broken rule outranks doubt, doubt outranks an empty cell."""
+    """One of STATUSES: a broken rule outranks doubt, doubt outranks an empty cell; an error
+    outranks a warning."""
     if path in index.suspects:
         return "suspect"
     if path in index.broken:
-        return "rule"
+        return "warn" if path in index.warned else "rule"
     if path in index.doubtful:
         return "low"
     if cell.state in _EMPTY_STATES:

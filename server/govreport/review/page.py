@@ -19,6 +19,8 @@ import re
 from collections.abc import Sequence
 from importlib import resources
 
+from google.protobuf import json_format
+
 from govreport.paths import report_version, value_text
 from govreport.render import FORMAT_NAMES, STATE_WORDS
 from govreport.review.findings import SEVERITY, findings_html
@@ -35,6 +37,7 @@ from govreport.review.sources import source_pane
 from govreport.review.tables import tables_html
 from govreport.settings import OCR_MIN_CONFIDENCE
 from govreport.templates import template
+from govreport.v1 import report_pb2 as pb
 from govreport.v1 import service_pb2
 
 
@@ -89,18 +92,39 @@ def _legend_html(views: Sequence[CellView]) -> str:
     items = "".join(
         f'<li><span class="swatch st-{status}" aria-hidden="true"></span>'
         f'{esc(STATUS_WORDS[status])} <span class="n">{counts[status]}</span></li>'
-        for status in ("ok", "low", "rule", "suspect", "blank")
+        for status in ("ok", "low", "warn", "rule", "suspect", "blank")
     )
     return f'<ul class="legend" aria-label="图例 Legend">{items}</ul>'
 
 
-def data_json(extraction: service_pb2.Extraction, views: Sequence[CellView]) -> str:
-    """What the script shows on hover: per cell, and per finding the cell ids it names."""
+def downloadable(extraction: service_pb2.Extraction) -> dict[str, object]:
+    """The extraction as ``govreport validate`` reads it back (proto3 JSON, the .proto's field
+    names, as ``extract --format json`` writes it), which the page's corrections are applied to.
+
+    Without its validation: that judged the figures as read, and after a correction it no
+    longer holds; ``govreport validate`` makes the new one.
+    """
+    copy = service_pb2.Extraction()
+    copy.CopyFrom(extraction)
+    copy.ClearField("validation")
+    out: dict[str, object] = json_format.MessageToDict(copy, preserving_proto_field_name=True)
+    return out
+
+
+def data_json(
+    extraction: service_pb2.Extraction, views: Sequence[CellView], filename: str = ""
+) -> str:
+    """What the script shows on hover: per cell, and per finding the cell ids it names; and
+    what a correction needs: each cell's path and value kind, and the extraction itself."""
     ids = {v.placed.path: v.id for v in views}
     cells = {}
     for view in views:
         cell = view.placed.cell
         cells[view.id] = {
+            "path": view.placed.path,
+            "kind": view.placed.column.kind.value,  # the Cell field a corrected figure goes in
+            "state_name": pb.CellState.Name(cell.state),
+            "v": value_text(cell),
             "label": view.label,
             "value": value_text(cell) + (cell.unit if cell.unit and value_text(cell) else ""),
             "raw": cell.raw_text,
@@ -122,9 +146,34 @@ def data_json(extraction: service_pb2.Extraction, views: Sequence[CellView]) -> 
         }
         for f in extraction.validation.findings
     ]
-    text = json.dumps({"cells": cells, "findings": findings}, ensure_ascii=False)
+    stem = (extraction.document.filename or filename or "report").rsplit(".", 1)[0]
+    name = (stem or "report") + ".corrected.json"
+    text = json.dumps(
+        {
+            "cells": cells,
+            "findings": findings,
+            "extraction": downloadable(extraction),
+            "download": name,
+        },
+        ensure_ascii=False,
+    )
     # Inside <script>, "</script" would end the element: "<" never appears raw.
     return text.replace("<", "\\u003c")
+
+
+def _tools_html() -> str:
+    """The corrections' bar: how many there are, and the download of the corrected extraction.
+
+    ``corrected-json`` holds the text the last download saved (a browser test reads it from
+    the DOM; a person can copy it from devtools when downloads are blocked).
+    """
+    return (
+        '<div class="tools">'
+        '<button type="button" id="download">下载更正后的提取结果 Download corrected extraction '
+        "(JSON)</button> "
+        '<span class="fixes" id="fix-count" aria-live="polite">0 处更正 corrections</span>'
+        '<output id="corrected-json" hidden></output></div>'
+    )
 
 
 def page_html(
@@ -140,6 +189,7 @@ def page_html(
     # The page's geometry (each page's size, each outline's place) follows the static rules.
     style = _raw_text(asset("review.css") + source.css + ("\n" if source.css else ""), "style")
     script = _raw_text(asset("review.js"), "script")
+    data = data_json(extraction, views, filename)
     return (
         "<!doctype html>\n"
         '<html lang="zh-CN"><head><meta charset="utf-8">'
@@ -154,11 +204,14 @@ def page_html(
         '<main class="layout">'
         f'<section class="doc" id="doc" aria-label="原文 Source">{source.markup}</section>'
         '<aside class="side" id="side" aria-label="提取结果 Extracted data">'
+        '<div class="side-top">'
+        f"{_tools_html()}"
         '<section class="inspector" id="inspector" aria-live="polite">'
         '<p class="hint">将鼠标移到或点击单元格查看详情 · Hover over or click a cell, '
-        "or a finding, to see it here.</p></section>"
+        "or a finding, to see it here; double-click a figure in the tables to correct it."
+        "</p></section></div>"
         f"{findings_html(extraction, views)}{tables_html(extraction.report, views)}</aside></main>"
-        f'<script type="application/json" id="review-data">{data_json(extraction, views)}</script>'
+        f'<script type="application/json" id="review-data">{data}</script>'
         f"<script>{script}</script></body></html>\n"
     )
 
