@@ -7,6 +7,7 @@ import csv
 import json
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fixtures import LAYOUTS, Gold, filename, load_gold, stems
@@ -15,7 +16,7 @@ from goldcheck import compare_notations, csv_notation
 from openpyxl import load_workbook
 
 from govreport import cli
-from govreport.export import cell_columns
+from govreport.export import cell_columns, number
 
 BROKEN = "zz-broken.pdf"  # a PDF cut short: CORRUPT_DOCUMENT
 
@@ -37,7 +38,7 @@ def folder(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Go
         (root / f"{stem}.pdf").write_bytes(content)
         golds[str(root / f"{stem}.pdf")] = gold
     (root / BROKEN).write_bytes(content[: len(content) // 3])
-    (root / "notes.md").write_text("not a report, and not a document type: left alone")
+    (root / "notes.odt").write_text("not a report, and not a document type: left alone")
     return root, golds
 
 
@@ -46,15 +47,27 @@ def read_csv(path: Path) -> list[dict[str, str]]:
         return list(csv.DictReader(handle))
 
 
-def check_cells(cells: list[dict[str, str]], golds: dict[str, Gold]) -> None:
+def check_cells(
+    cells: list[dict[str, Any]], golds: dict[str, Gold], *, typed: bool = False
+) -> None:
+    """``typed``: JSON Lines cells, whose value is a number or null ("+48" is 48)."""
     by_file: dict[str, dict[tuple[str, str, str], str]] = {}
     for row in cells:
         key = (row["section"], row["row"], row["column"])
-        by_file.setdefault(row["file"], {})[key] = csv_notation(row["value"], row["status"])
+        value = ("" if row["value"] is None else str(row["value"])) if typed else row["value"]
+        by_file.setdefault(row["file"], {})[key] = csv_notation(value, row["status"])
     assert set(by_file) == set(golds)
     for path, gold in golds.items():
-        mismatches = compare_notations(by_file[path], [c._asdict() for c in gold.cells])
+        expected = [c._asdict() for c in gold.cells]
+        if typed:
+            expected = [{**c, "expected": _as_number(c["expected"])} for c in expected]
+        mismatches = compare_notations(by_file[path], expected)
         assert mismatches == [], f"{path}:\n" + "\n".join(mismatches)
+
+
+def _as_number(notation: str) -> str:
+    found = number(notation)
+    return notation if found is None else str(found)
 
 
 def test_folder_to_csv_survives_a_broken_file(
@@ -98,17 +111,20 @@ def test_folder_to_xlsx_and_jsonl(folder: tuple[Path, dict[str, Gold]], tmp_path
     book_path = tmp_path / "results.xlsx"
     assert cli.main(["extract", str(root), "--out", str(book_path), "--no-progress"]) == 2
     book = load_workbook(book_path, read_only=True)
-    assert book.sheetnames == ["reports", "cells", "findings"]
+    assert book.sheetnames == ["reports", "2021 template", "2019 template", "cells", "findings"]
     rows = list(book["reports"].iter_rows(values_only=True))
     header, body = rows[0], rows[1:]
     assert len(body) == 50
+    synthetic = next(r for r in body if str(r[0]).endswith("synthetic_2021.pdf"))
+    assert synthetic[header.index("phone")] == "0451-12345678"  # metadata stays text
+    rows = list(book["2021 template"].iter_rows(values_only=True))  # the cells, by version
+    header, body = rows[0], rows[1:]
     total = header.index("三 | 一、本年新收政府信息公开申请数量 | 总计")
     synthetic = next(r for r in body if str(r[0]).endswith("synthetic_2021.pdf"))
     expected = golds[str(root / "synthetic_2021.pdf")].expected(
         "三", "一、本年新收政府信息公开申请数量", "总计"
     )
     assert synthetic[total] == int(expected or "x")  # a number, so a spreadsheet can sum it
-    assert synthetic[header.index("phone")] == "0451-12345678"  # metadata stays text
 
     jsonl = tmp_path / "results.jsonl"
     assert cli.main(["extract", str(root), "--out", str(jsonl), "--no-progress"]) == 2
@@ -118,7 +134,7 @@ def test_folder_to_xlsx_and_jsonl(folder: tuple[Path, dict[str, Gold]], tmp_path
         json.loads(line)
         for line in (tmp_path / "results.cells.jsonl").read_text("utf-8").splitlines()
     ]
-    check_cells(cells, golds)
+    check_cells(cells, golds, typed=True)
 
 
 def test_consecutive_years_of_one_agency_are_checked_across(

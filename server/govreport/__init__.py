@@ -6,6 +6,8 @@
         extraction = client.extract("report.pdf")
         extraction = client.extract(govreport.PageSet.of(["p1.jpg", "p2.jpg"]))  # one report
 
+    frame = govreport.to_dataframe(extractions)              # pandas: govreport[pandas]
+
 Failures are ``govreport.GovreportError`` (a reason, a message, details).
 """
 
@@ -14,10 +16,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
-__all__ = ["Client", "Credentials", "GovreportError", "PageSet", "extract"]
+__all__ = ["Client", "Credentials", "GovreportError", "PageSet", "extract", "to_dataframe"]
 
 if TYPE_CHECKING:
     from govreport.client import Client, Credentials, extract
+    from govreport.dataframe import to_dataframe
     from govreport.errors import GovreportError
     from govreport.pageset import PageSet
 
@@ -33,6 +36,10 @@ def __getattr__(name: str) -> Any:
         from govreport.pageset import PageSet
 
         return PageSet
+    if name == "to_dataframe":  # pandas itself only when it is called
+        from govreport.dataframe import to_dataframe
+
+        return to_dataframe
     if name == "GovreportError":
         from govreport.errors import GovreportError
 
