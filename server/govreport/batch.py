@@ -13,15 +13,16 @@ from __future__ import annotations
 import asyncio
 import queue
 import threading
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from govreport.agencies import agency_key
 from govreport.client import Client, read_document
 from govreport.convert import ConvertOptions
 from govreport.errors import GovreportError, Reason
 from govreport.formats import DOCUMENT_SUFFIXES
-from govreport.normalize import label_key
 from govreport.pageset import page_folder
 from govreport.settings import Settings
 from govreport.v1 import report_pb2, service_pb2, validation_pb2
@@ -52,28 +53,36 @@ class Outcome:
         return self.error.message if self.error is not None else ""
 
 
-def expand(inputs: Sequence[str]) -> list[str]:
+def expand(inputs: Sequence[str], skipped: Counter[str] | None = None) -> list[str]:
     """Files as given, and the documents under each folder (recursively, sorted). A folder of
-    page images numbered as pages (pageset.page_folder) is one document: its own path."""
+    page images numbered as pages (pageset.page_folder) is one document: its own path.
+    ``skipped`` counts the files under the folders that are not documents, by suffix."""
     out: list[str] = []
     for item in inputs:
         path = Path(item)
         if path.is_dir():
-            out.extend(_documents_under(path))
+            out.extend(_documents_under(path, skipped if skipped is not None else Counter()))
         else:
             out.append(item)
     return out
 
 
-def _documents_under(folder: Path) -> list[str]:
+def describe_skipped(skipped: Counter[str]) -> str:
+    """``.doc ×1, .ofd ×2`` (most first), or "" when nothing was skipped."""
+    return ", ".join(f"{suffix} ×{n}" for suffix, n in skipped.most_common())
+
+
+def _documents_under(folder: Path, skipped: Counter[str]) -> list[str]:
     if page_folder(folder) is not None:
         return [str(folder)]
     out: list[str] = []
     for entry in sorted(folder.iterdir()):
         if entry.is_dir():
-            out.extend(_documents_under(entry))
+            out.extend(_documents_under(entry, skipped))
         elif entry.is_file() and entry.suffix.lower() in DOCUMENT_SUFFIXES:
             out.append(str(entry))
+        elif entry.is_file() and not entry.name.startswith("."):
+            skipped[entry.suffix.lower() or "(no suffix)"] += 1
     return out
 
 
@@ -195,25 +204,38 @@ Validate = Callable[
 ]
 
 
-def check_across_years(outcomes: Iterable[Outcome], validate: Validate) -> int:
+@dataclass
+class Pairing:
+    """What check_across_years found: the pairs checked, and the reports left without a
+    report of the same agency for the year before or after."""
+
+    pairs: int = 0
+    unpaired: list[Outcome] = field(default_factory=list)
+
+
+def check_across_years(
+    outcomes: Iterable[Outcome], validate: Validate, aliases: Mapping[str, str] | None = None
+) -> Pairing:
     """The cross-year rules between reports of one agency for consecutive years, found among
-    the outcomes; each later report's outcome gets the cross-year findings. Returns the pairs
-    checked."""
+    the outcomes (agencies.agency_key: "淮安市洪泽区人民政府" is "洪泽区人民政府"; ``aliases``, an
+    --agency-map, first); each later report's outcome gets the cross-year findings."""
     rules = cross_year_rules()
     by_agency: dict[tuple[str, int], Outcome] = {}
     for outcome in outcomes:
         if outcome.extraction is None:
             continue
         meta = outcome.extraction.report.metadata
-        key = label_key(meta.agency)
+        key = agency_key(meta.agency, aliases)
         if key and meta.report_year:
             by_agency.setdefault((key, meta.report_year), outcome)
-    pairs = 0
+    found = Pairing()
     for (agency, year), later in sorted(by_agency.items()):
         earlier = by_agency.get((agency, year - 1))
+        if earlier is None and (agency, year + 1) not in by_agency:
+            found.unpaired.append(later)
         if earlier is None or later.extraction is None or earlier.extraction is None:
             continue
         validation = validate(later.extraction.report, earlier.extraction.report)
         later.cross_year = [f for f in validation.findings if f.rule_id in rules]
-        pairs += 1
-    return pairs
+        found.pairs += 1
+    return found

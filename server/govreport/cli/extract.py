@@ -5,9 +5,10 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from collections import Counter
 from pathlib import Path
 
-from govreport import batch, export, progress, render
+from govreport import agencies, batch, dataframe, export, progress, render
 from govreport import convert as convert_module
 from govreport import validation as validation_module
 from govreport.cli.common import (
@@ -31,6 +32,9 @@ from govreport.pageset import PageSet
 from govreport.settings import Settings
 from govreport.v1 import report_pb2, service_pb2, validation_pb2
 
+_UNPAIRED_SHOWN = 10  # names listed in the summary; the rest are counted
+OUT_FORMATS = (*export.FORMATS, ".parquet")  # Parquet through pandas: dataframe.py
+
 
 def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     extract = commands.add_parser("extract", help="extract and validate documents")
@@ -43,7 +47,7 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     extract.add_argument("--format", choices=render.FORMATS, default="table")
     extract.add_argument(
         "--out",
-        metavar="RESULTS.{csv,jsonl,xlsx}",
+        metavar="RESULTS.{" + ",".join(f.lstrip(".") for f in OUT_FORMATS) + "}",
         help="write one row per document (and .cells/.findings tables) instead of printing; "
         "documents run in parallel and a failed one gets an error row",
     )
@@ -58,6 +62,12 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     extract.add_argument(
         "--filed-year", type=int, default=0, metavar="N", help="the year filed under (rule R9)"
+    )
+    extract.add_argument(
+        "--agency-map",
+        metavar="FILE",
+        help="with --out: names that are one agency, for pairing reports of consecutive years "
+        "(lines NAME<TAB>AGENCY or NAME = AGENCY)",
     )
     extract.add_argument(
         "--pages",
@@ -99,7 +109,14 @@ def run(args: argparse.Namespace) -> int:
         except GovreportError as err:
             return report("extract", err)
     else:
-        documents = list(batch.expand(args.files))
+        skipped: Counter[str] = Counter()
+        documents = list(batch.expand(args.files, skipped))
+        if skipped:  # on stderr: stdout may be the JSON a program reads
+            print(
+                f"{PROG}: extract: skipped files that are no document format govreport reads: "
+                f"{batch.describe_skipped(skipped)}",
+                file=sys.stderr,
+            )
     args.files = [d for d in documents if isinstance(d, str)]
     if not documents:
         return report(
@@ -141,11 +158,21 @@ def run(args: argparse.Namespace) -> int:
 def run_many(args: argparse.Namespace, settings: Settings) -> int:
     """``extract --out``: every document in parallel, one outcome each, written as tables."""
     out = Path(args.out)
-    if out.suffix.lower() not in export.FORMATS:
-        message = f"--out must end in {', '.join(export.FORMATS)}"
+    # A format this installation cannot write is said before the run, not after it.
+    if out.suffix.lower() not in OUT_FORMATS:
+        message = f"--out must end in {', '.join(OUT_FORMATS)}, not {out.name!r}"
         return report("extract", GovreportError(Reason.INVALID_ARGUMENT, message))
-    addresses = [a.strip() for a in (args.server or "").split(",") if a.strip()]
-    clients = [connect(a, settings, args) for a in addresses]
+    if out.suffix.lower() == ".parquet":
+        try:
+            dataframe.require(parquet=True)
+        except ImportError as err:
+            return report("extract", GovreportError(Reason.INVALID_ARGUMENT, str(err)))
+    try:
+        aliases = agencies.read_map(args.agency_map) if args.agency_map else None
+        addresses = [a.strip() for a in (args.server or "").split(",") if a.strip()]
+        clients = [connect(a, settings, args) for a in addresses]
+    except GovreportError as err:
+        return report("extract", err)
     outcomes: list[batch.Outcome] = []
     try:
         with progress.Bar(len(args.files), enabled=args.progress) as bar:
@@ -160,34 +187,53 @@ def run_many(args: argparse.Namespace, settings: Settings) -> int:
                 if outcome.error is not None:
                     report(outcome.path, outcome.error)
         if clients:
-            pairs = batch.check_across_years(outcomes, _remote_validate(clients[0], args.timeout))
+            pairing = batch.check_across_years(
+                outcomes, _remote_validate(clients[0], args.timeout), aliases
+            )
         else:
-            pairs = batch.check_across_years(
-                outcomes, lambda report, previous: validation_module.validate(report, previous)
+            pairing = batch.check_across_years(
+                outcomes,
+                lambda report, previous: validation_module.validate(report, previous),
+                aliases,
             )
     except GovreportError as err:
         return report("extract", err)
     finally:
         for client in clients:
             client.close()
-    written = export.write(outcomes, out)
+    if out.suffix.lower() == ".parquet":
+        written = dataframe.write_parquet(outcomes, out)
+    else:
+        written = export.write(outcomes, out)
     failed = sum(1 for o in outcomes if not o.ok)
-    print(
-        f"{PROG}: {len(outcomes)} documents, {failed} failed, {pairs} year-to-year pairs "
-        f"checked; wrote {', '.join(str(p) for p in written)}",
-        file=sys.stderr,
-    )
-    if failed:
-        return EXIT_UNREADABLE
-    errors = any(
-        o.extraction is not None
+    with_errors = sum(
+        1
+        for o in outcomes
+        if o.extraction is not None
         and (
             has_errors(o.extraction.validation)
             or any(f.severity == validation_pb2.SEVERITY_ERROR for f in o.cross_year)
         )
-        for o in outcomes
     )
-    return EXIT_FINDINGS if errors else EXIT_OK
+    print(
+        f"{PROG}: {len(outcomes)} documents, {failed} failed, {with_errors} with error "
+        f"findings, {pairing.pairs} year-to-year pairs checked; wrote "
+        f"{', '.join(str(p) for p in written)}",
+        file=sys.stderr,
+    )
+    if pairing.unpaired and pairing.pairs + len(pairing.unpaired) > 1:
+        # Only worth saying when reports of several years were given.
+        names = ", ".join(Path(o.path).name for o in pairing.unpaired[:_UNPAIRED_SHOWN])
+        more = len(pairing.unpaired) - _UNPAIRED_SHOWN
+        print(
+            f"{PROG}: {len(pairing.unpaired)} reports with no report of the same agency for "
+            f"the year before or after: {names}{f' and {more} more' if more > 0 else ''} "
+            "(names that differ: --agency-map)",
+            file=sys.stderr,
+        )
+    if failed:
+        return EXIT_UNREADABLE
+    return EXIT_FINDINGS if with_errors else EXIT_OK
 
 
 def _remote_validate(client: Client, timeout: float) -> batch.Validate:
