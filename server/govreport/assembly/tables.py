@@ -391,8 +391,8 @@ def read_review(blocks: list[Block], tpl: Template) -> dict[str, Filled]:
         if block is not None and len(block.rows[source.index]) >= len(columns):
             # The grid's last fifteen columns, slot by slot: a blank cell merged with its
             # neighbour is blank in both and shifts nothing after it.
-            slots = block.rows[source.index][-len(columns) :]
-            cells = slots
+            slots = _one_slot_a_figure(block.rows[source.index], len(columns))
+            cells = slots[-len(columns) :]
         filled = [c for c in cells if c.text.strip()]
         if not all(looks_like_value(c, columns[0]) for c in filled):
             continue
@@ -417,6 +417,21 @@ def read_review(blocks: list[Block], tpl: Template) -> dict[str, Filled]:
                 out[path] = Filled(Value(CellState.MISSING))
             i += 1
     return out
+
+
+def _one_slot_a_figure(slots: list[TextCell], wanted: int) -> list[TextCell]:
+    """A row with more grid slots than columns, less the second slot of each figure that spans
+    two: a converted .doc gives a column boundary of one row to every row, so 行政复议's 总计
+    spans two slots and the fifteen figures stand in sixteen. Blank spans stay (two blank
+    columns merged are two columns), and so does everything when too few would remain."""
+    if len(slots) <= wanted:
+        return slots
+    merged = [
+        cell
+        for k, cell in enumerate(slots)
+        if k == 0 or cell is not slots[k - 1] or not cell.text.strip()
+    ]
+    return merged if len(merged) >= wanted else slots
 
 
 def _strip_blanks(cells: list[TextCell]) -> list[TextCell]:
