@@ -66,10 +66,12 @@ def test_empty_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def test_folder_without_documents(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    (tmp_path / "notes.md").write_text("not a document type govreport reads")
+    (tmp_path / "notes.odt").write_text("not a document type govreport reads")
     assert cli.main(["extract", str(tmp_path)]) == 2
-    err = capsys.readouterr().err
-    assert err == "govreport: extract: NO_DOCUMENTS: no documents found in the given folders\n"
+    assert capsys.readouterr().err.splitlines() == [
+        "govreport: extract: skipped files that are no document format govreport reads: .odt ×1",
+        "govreport: extract: NO_DOCUMENTS: no documents found in the given folders",
+    ]
 
 
 def test_worst_code_over_several_files(
