@@ -115,3 +115,16 @@ def test_server_stops_gracefully_on_sigterm() -> None:
         assert '"message": "stopped"' in log
     finally:
         os.unlink(server.log_path)
+
+
+def test_the_upload_budget_holds_at_least_the_largest_upload() -> None:
+    with pytest.raises(ValueError) as caught:
+        Settings(max_upload_bytes=200 * MiB)
+    assert str(caught.value) == (
+        f"upload_buffer_bytes ({128 * MiB}) must be at least max_upload_bytes ({200 * MiB}), "
+        "or the largest upload never fits"
+    )
+    assert (
+        Settings(max_upload_bytes=200 * MiB, upload_buffer_bytes=400 * MiB).upload_idle_seconds
+        == 30
+    )
