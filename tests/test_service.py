@@ -19,7 +19,7 @@ import pytest
 from fakes import FakeBackend
 from google.rpc import error_details_pb2
 from grpc_health.v1 import health_pb2, health_pb2_grpc
-from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
+from grpc_reflection.v1alpha import reflection_pb2
 from grpc_status import rpc_status
 from serverproc import running_server
 
@@ -255,17 +255,29 @@ def test_health_serving(channel: grpc.Channel) -> None:
     assert caught.value.code() == grpc.StatusCode.NOT_FOUND  # type: ignore[attr-defined]
 
 
-def test_reflection_lists_the_service(channel: grpc.Channel) -> None:
-    reflection = reflection_pb2_grpc.ServerReflectionStub(channel)
+@pytest.mark.parametrize("version", ["v1alpha", "v1"])
+def test_reflection_lists_the_service(channel: grpc.Channel, version: str) -> None:
+    """grpcurl and Postman ask for grpc.reflection.v1 first; older tools for v1alpha. The two
+    protocols' messages are the same on the wire, so v1alpha's classes speak both."""
+    info = channel.stream_stream(
+        f"/grpc.reflection.{version}.ServerReflection/ServerReflectionInfo",
+        request_serializer=reflection_pb2.ServerReflectionRequest.SerializeToString,
+        response_deserializer=reflection_pb2.ServerReflectionResponse.FromString,
+    )
     requests = iter(
         [
             reflection_pb2.ServerReflectionRequest(list_services=""),
             reflection_pb2.ServerReflectionRequest(file_containing_symbol=SERVICE),
         ]
     )
-    listed, files = list(reflection.ServerReflectionInfo(requests, timeout=10))
+    listed, files = list(info(requests, timeout=10))
     names = {s.name for s in listed.list_services_response.service}
-    assert {SERVICE, "grpc.health.v1.Health"} <= names
+    assert {
+        SERVICE,
+        "grpc.health.v1.Health",
+        "grpc.reflection.v1.ServerReflection",
+        "grpc.reflection.v1alpha.ServerReflection",
+    } <= names
     assert files.file_descriptor_response.file_descriptor_proto
 
 

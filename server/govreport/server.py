@@ -23,7 +23,7 @@ from typing import Any
 
 import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
-from grpc_reflection.v1alpha import reflection
+from grpc_reflection.v1alpha import reflection, reflection_pb2
 
 from govreport import logs, metrics
 from govreport.errors import GovreportError, Reason
@@ -36,7 +36,15 @@ log = logging.getLogger(__name__)
 
 LISTENING_PREFIX = "govreport listening on "
 METRICS_PREFIX = "govreport metrics on "
-SERVICE_NAMES: tuple[str, ...] = (SERVICE_NAME, health.SERVICE_NAME, reflection.SERVICE_NAME)
+# grpc.reflection.v1 is v1alpha under a stable name, message for message (grpcurl and Postman
+# ask for v1 first); grpcio-reflection serves only v1alpha, so its servicer answers both.
+REFLECTION_V1 = "grpc.reflection.v1.ServerReflection"
+SERVICE_NAMES: tuple[str, ...] = (
+    SERVICE_NAME,
+    health.SERVICE_NAME,
+    REFLECTION_V1,
+    reflection.SERVICE_NAME,
+)
 # Open without a token: load balancers and kubelets probe health; reflection lists names only.
 _OPEN_PREFIXES = ("/grpc.health.v1.Health/", "/grpc.reflection.")
 # Before the grace period ends, the calls still running are answered SHUTTING_DOWN: the time
@@ -141,6 +149,18 @@ def check_tls_files(settings: Settings) -> None:
             ) from exc
 
 
+def _reflection_v1() -> grpc.GenericRpcHandler:
+    """grpc.reflection.v1 on grpcio-reflection's v1alpha servicer: the two protocols' messages
+    are the same on the wire, so v1alpha's (de)serializers read and write v1's."""
+    servicer = reflection.aio.ReflectionServicer(SERVICE_NAMES)
+    method = grpc.stream_stream_rpc_method_handler(
+        servicer.ServerReflectionInfo,
+        request_deserializer=reflection_pb2.ServerReflectionRequest.FromString,
+        response_serializer=reflection_pb2.ServerReflectionResponse.SerializeToString,
+    )
+    return grpc.method_handlers_generic_handler(REFLECTION_V1, {"ServerReflectionInfo": method})
+
+
 def _credentials(settings: Settings) -> grpc.ServerCredentials | None:
     if not settings.tls_cert_file:
         return None
@@ -234,6 +254,7 @@ async def start(
     health_servicer = health.aio.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
     reflection.enable_server_reflection(SERVICE_NAMES, server)
+    server.add_generic_rpc_handlers((_reflection_v1(),))
     credentials = _credentials(settings)
     try:
         if credentials is None:
