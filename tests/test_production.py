@@ -156,7 +156,7 @@ def test_killed_worker_fails_its_request_retryably_and_is_replaced(
     with grpc.insecure_channel(one_worker.address) as channel:
         stub = stub_of(channel)
         with ThreadPoolExecutor(1) as pool:
-            doomed = pool.submit(extract, stub, scan, "doomed.tif")
+            doomed = pool.submit(extract, stub, _repeated_pages(scan, 4), "doomed.tif")
             time.sleep(1.5)  # the worker (maybe a fresh one: they are recycled) is reading it
             [worker] = wait_for_workers(one_worker, 1)
             os.kill(worker, signal.SIGKILL)
@@ -192,7 +192,7 @@ def test_worker_folders_are_emptied_after_each_document_and_removed(
         assert extract(stub, SEED.read_bytes(), "one.txt").extraction.report.metadata.agency
         assert list(home.iterdir()) == []
         with ThreadPoolExecutor(1) as pool_of_one:
-            doomed = pool_of_one.submit(extract, stub, scan, "doomed.tif")
+            doomed = pool_of_one.submit(extract, stub, _repeated_pages(scan, 4), "doomed.tif")
             time.sleep(1.5)
             os.kill(worker, signal.SIGKILL)
             with pytest.raises(grpc.RpcError):
@@ -276,6 +276,17 @@ def test_sigterm_drains_in_flight_work_then_exits(scan: bytes) -> None:
         os.unlink(server.log_path)
 
 
+def _repeated_pages(tiff: bytes, times: int) -> bytes:
+    """The pages of a multi-page TIFF, ``times`` over."""
+    from PIL import Image, ImageSequence
+
+    with Image.open(io.BytesIO(tiff)) as image:
+        pages = [page.copy() for page in ImageSequence.Iterator(image)] * times
+    out = io.BytesIO()
+    pages[0].save(out, "TIFF", save_all=True, append_images=pages[1:], dpi=(200, 200))
+    return out.getvalue()
+
+
 def test_sigterm_past_the_grace_answers_every_call_unavailable_with_a_reason(scan: bytes) -> None:
     """A scan running, one queued behind it, an upload that stalls: when the grace runs out,
     each gets UNAVAILABLE with ErrorInfo SHUTTING_DOWN, not gRPC's bare 'Cancelling all
@@ -286,6 +297,8 @@ def test_sigterm_past_the_grace_answers_every_call_unavailable_with_a_reason(sca
         "GOVREPORT_DRAIN_SECONDS": "0",
     }
     server = start_server(env)
+    # Twelve pages of OCR: still being read when the grace runs out, on any machine.
+    long_scan = _repeated_pages(scan, 4)
 
     def stalled_upload() -> Iterator[service_pb2.ExtractUploadRequest]:
         header = service_pb2.UploadHeader(filename="stalled.pdf", size_bytes=2048)
@@ -299,8 +312,8 @@ def test_sigterm_past_the_grace_answers_every_call_unavailable_with_a_reason(sca
             wait_for_workers(server, 1)
             with ThreadPoolExecutor(3) as pool:
                 calls = [
-                    pool.submit(extract, stub, scan, "running.tif"),
-                    pool.submit(extract, stub, scan, "queued.tif"),
+                    pool.submit(extract, stub, long_scan, "running.tif"),
+                    pool.submit(extract, stub, long_scan, "queued.tif"),
                     pool.submit(stub.ExtractUpload, stalled_upload(), timeout=60),
                 ]
                 time.sleep(1.0)
