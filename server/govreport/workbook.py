@@ -27,9 +27,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from govreport import wire
-from govreport.assembly.values import NOT_APPLICABLE, Value, parse_value
-from govreport.domain import CellState
+from govreport.assembly.assembler import put_value
+from govreport.assembly.values import NOT_APPLICABLE, parse_value
 from govreport.errors import GovreportError, Reason
 from govreport.limits import Limits
 from govreport.normalize import normalize
@@ -65,7 +64,6 @@ _INSTRUCTIONS = (
     "填好后运行 govreport validate 本文件.xlsx 检查勾稽关系。"
 )
 
-_INT64 = (-(2**63), 2**63 - 1)
 
 # Looks: the labels bold and centred in thin borders, the cells to fill shaded.
 _INPUT_FILL = "FFF2CC"
@@ -567,25 +565,8 @@ def _typed_text(value: Any) -> str:
 def _cell(value: Any, column: Column, place: Place) -> pb.Cell:
     """One form cell as the extractor makes a table cell: its text read by parse_value."""
     text = _typed_text(value)
-    parsed = parse_value(text, column)
-    if (
-        column.kind is not Kind.AMOUNT
-        and isinstance(parsed.value, int)
-        and not _INT64[0] <= parsed.value <= _INT64[1]
-    ):
-        parsed = Value(CellState.TEXT, None, notes=[*parsed.notes, "number out of range"])
     cell = pb.Cell(raw_text=text, confidence=1.0)
-    cell.state = wire.CELL_STATE[parsed.state]  # type: ignore[assignment]
-    if parsed.value is not None:
-        if column.kind is Kind.AMOUNT:
-            cell.amount = str(parsed.value)
-        elif column.kind is Kind.CHANGE:
-            cell.change = int(parsed.value)
-        else:
-            cell.count = int(parsed.value)
-    cell.unit = parsed.unit
-    cell.derived = parsed.derived
-    cell.notes.extend(parsed.notes)
+    put_value(cell, parse_value(text, column), column.kind)
     cell.provenance.locator = place.ref
     return cell
 

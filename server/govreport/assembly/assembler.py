@@ -18,6 +18,7 @@ from govreport.assembly.tables import (
     read_disclosure,
     read_review,
 )
+from govreport.assembly.values import Value
 from govreport.domain import CellState
 from govreport.errors import GovreportError, Reason
 from govreport.ir import Block, Document, Location, Paragraph, Table
@@ -214,8 +215,9 @@ def _kind_of(tpl: Template, path: str) -> Kind:
     return Kind.COUNT
 
 
-def _fill_cell(cell: pb.Cell, filled: Filled, kind: Kind) -> None:
-    value = filled.value
+def put_value(cell: pb.Cell, value: Value, kind: Kind) -> Value:
+    """Writes a parsed value into a Cell (state, the field of its kind, unit, notes); returns
+    the value as written. The extractor and the fill-in form (workbook.py) both use it."""
     if (
         kind is not Kind.AMOUNT
         and isinstance(value.value, int)
@@ -236,6 +238,11 @@ def _fill_cell(cell: pb.Cell, filled: Filled, kind: Kind) -> None:
     cell.unit = value.unit
     cell.derived = value.derived
     cell.notes.extend(value.notes)
+    return value
+
+
+def _fill_cell(cell: pb.Cell, filled: Filled, kind: Kind) -> None:
+    value = put_value(cell, filled.value, kind)
     source = filled.source
     if source is not None:
         cell.raw_text = source.text
