@@ -25,7 +25,7 @@ SAMPLES := $(sort $(wildcard server/govreport/samples/*))
 
 # Stamps are keyed on content, so a re-run (or a branch switch and back) does nothing.
 INSTALL_KEY := $(shell cat pyproject.toml | sha256sum | cut -c1-16)
-PROTO_KEY := $(shell cat $(PROTOS) | sha256sum | cut -c1-16)
+PROTO_KEY := $(shell cat $(PROTOS) proto/govreport/v1/service_config.json | sha256sum | cut -c1-16)
 SYSDEPS_KEY := $(shell cat deploy/install-system-deps.sh | sha256sum | cut -c1-16)
 INSTALL_STAMP := $(STAMPS)/install-$(INSTALL_KEY)
 PROTO_STAMP := $(STAMPS)/proto-$(PROTO_KEY)
@@ -67,6 +67,7 @@ proto-gen:
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m grpc_tools.protoc -Iproto \
 	  --python_out=server --grpc_python_out=server --mypy_out=server --mypy_grpc_out=server \
 	  $(PROTOS)
+	cp proto/govreport/v1/service_config.json $(GEN_DIR)/
 
 # Always regenerates.
 proto: $(INSTALL_STAMP)

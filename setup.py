@@ -20,6 +20,7 @@ from setuptools.command.sdist import sdist
 
 ROOT = Path(__file__).resolve().parent
 PROTO_ROOT = ROOT / "proto"
+SERVICE_CONFIG = PROTO_ROOT / "govreport" / "v1" / "service_config.json"
 STUB_MARKER = "service_pb2.py"
 
 
@@ -72,6 +73,8 @@ def generate_stubs(out_root: Path) -> None:
     status = protoc.main([*args, *(str(proto) for proto in _protos())])
     if status != 0:
         raise RuntimeError(f"grpc_tools.protoc failed with status {status}")
+    # The gRPC service config (retries) every client loads, beside the stubs.
+    shutil.copy2(SERVICE_CONFIG, out_root / "govreport" / "v1" / SERVICE_CONFIG.name)
 
 
 class build_py_with_stubs(build_py):
@@ -95,7 +98,8 @@ class sdist_with_protos(sdist):
     # proto/ is no package, so an sdist would otherwise lack what the wheel is built from.
     def make_release_tree(self, base_dir: str, files: list[str]) -> None:
         super().make_release_tree(base_dir, files)
-        for proto in _protos():
+        # All of proto/: ours, the vendored google/ imports, the service config.
+        for proto in sorted(p for p in PROTO_ROOT.rglob("*") if p.is_file()):
             target = Path(base_dir) / proto.relative_to(ROOT)
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(proto, target)

@@ -117,8 +117,8 @@ def test_format_json(
     path = write(tmp_path, "a.txt", b"report")
     assert cli.main(["extract", path, "--format", "json", "--filed-year", "2023"]) == 1
     data = json.loads(capsys.readouterr().out)
-    assert data["report"]["metadata"]["title"] == fakes.TITLE  # CJK not escaped, names kept
-    assert data["report"]["metadata"]["report_year"] == 2023
+    assert data["report"]["metadata"]["title"] == fakes.TITLE  # CJK not escaped
+    assert data["report"]["metadata"]["reportYear"] == 2023
     assert data["document"]["filename"] == "a.txt"
     assert fake_convert.last_call("a.txt").filed_year == 2023
 
@@ -225,7 +225,7 @@ def test_validate(
         assert fake_convert.validate_calls[-1] == (fakes.TITLE, False, 2023)
     assert cli.main(["validate", as_report, "--previous", as_report, "--format", "json"]) == 1
     findings = json.loads(capsys.readouterr().out)
-    assert findings["findings"][0]["rule_id"] == "R2"
+    assert findings["findings"][0]["ruleId"] == "R2"
     assert fake_convert.validate_calls[-1] == (fakes.TITLE, True, 0)
 
 
@@ -281,7 +281,7 @@ def test_extract_server_large_file_uses_upload(
     path = write(tmp_path, "big.txt", content)
     assert cli.main(["extract", "--server", fake_server, path, "--format", "json"]) == 1
     data = json.loads(capsys.readouterr().out)
-    assert int(data["document"]["size_bytes"]) == len(content)
+    assert int(data["document"]["sizeBytes"]) == len(content)
     assert fake_backend.last_call("big.txt").size == len(content)
 
 
@@ -289,7 +289,7 @@ def test_extract_server_unreachable(tmp_path: Path, capsys: pytest.CaptureFixtur
     path = write(tmp_path, "a.txt", b"report")
     address = f"127.0.0.1:{free_port()}"
     assert cli.main(["extract", "--server", address, "--timeout", "2", path]) == 2
-    assert ": UNAVAILABLE: " in capsys.readouterr().err
+    assert f": UNAVAILABLE: {address} is unreachable: " in capsys.readouterr().err
 
 
 def test_library_warnings_never_reach_the_terminal(tmp_path: Path) -> None:

@@ -31,6 +31,7 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_status import rpc_status
 from serverproc import ServerProcess, running_server, start_server
 
+from govreport.client import Client
 from govreport.v1 import service_pb2, service_pb2_grpc
 
 MiB = 1024 * 1024
@@ -125,7 +126,8 @@ def one_worker() -> Iterator[ServerProcess]:
 def test_full_queue_is_refused_at_once_with_a_retry_delay(
     one_worker: ServerProcess, scan: bytes
 ) -> None:
-    """One document runs, one waits; the next ones get RESOURCE_EXHAUSTED at once."""
+    """One document runs, one waits; the next ones get UNAVAILABLE / OVERLOADED at once, with
+    the delay both as RetryInfo and as gRPC's retry pushback."""
     with grpc.insecure_channel(one_worker.address) as channel:
         stub = stub_of(channel)
         with ThreadPoolExecutor(2) as pool:
@@ -138,10 +140,15 @@ def test_full_queue_is_refused_at_once_with_a_retry_delay(
             # Refused, not queued behind the scans: the one it would have waited for is still
             # being read (a state, not a duration, so a busy machine cannot make it flake).
             assert not waiting.done()
-            assert caught.value.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
+            assert caught.value.code() == grpc.StatusCode.UNAVAILABLE
             assert reason_of(caught.value) == "OVERLOADED"
             delay = retry_delay(caught.value)
             assert delay is not None and delay >= 1.0
+            trailers = dict(caught.value.trailing_metadata() or ())
+            assert int(trailers["grpc-retry-pushback-ms"]) == round(delay * 1000)
+            assert trailers["x-request-id"]  # an error's request id is a trailer
+            # Trailers-Only: no headers went out before the error, or no client would retry.
+            assert caught.value.initial_metadata() == ()
             assert running.result().extraction.document.page_count == 3
             assert waiting.result().extraction.document.page_count == 3
         # The backlog is gone: the next document is served.
@@ -170,6 +177,35 @@ def test_killed_worker_fails_its_request_retryably_and_is_replaced(
     assert one_worker.children() == [replacement]
     assert serving(one_worker.address)
     assert one_worker.metric_reaches(failures, before + 1) == before + 1
+
+
+def test_the_client_retries_a_call_whose_worker_died(
+    one_worker: ServerProcess, scan: bytes
+) -> None:
+    """govreport.Client's service config retries WORKER_FAILED: the caller sees the report."""
+    failures = "govreport_worker_failures_total"
+    before = one_worker.metric(failures)
+    pages = _repeated_pages(scan, 4)
+    with Client(one_worker.address) as client, ThreadPoolExecutor(1) as pool:
+        client.extract(SEED.read_bytes(), "warm.txt")  # a worker is up, not due for recycling
+        [worker] = wait_for_workers(one_worker, 1)
+        idle = _cpu_ticks(worker)
+        survivor = pool.submit(client.extract, pages, "survivor.tif")
+        while _cpu_ticks(worker) < idle + 20:  # killed while it reads the scan, not before
+            assert not survivor.done()
+            time.sleep(0.05)
+        os.kill(worker, signal.SIGKILL)
+        extraction = survivor.result()
+    assert extraction.document.page_count == 12
+    assert extraction.document.filename == "survivor.tif"
+    assert one_worker.metric_reaches(failures, before + 1) == before + 1
+
+
+def _cpu_ticks(pid: int) -> int:
+    """CPU time a process (all its threads) has used, in clock ticks."""
+    with open(f"/proc/{pid}/stat") as handle:
+        fields = handle.read().rsplit(")", 1)[1].split()
+    return int(fields[11]) + int(fields[12])  # utime, stime
 
 
 def test_worker_folders_are_emptied_after_each_document_and_removed(
@@ -355,7 +391,7 @@ def test_uploads_are_bounded_in_bytes_held_and_in_idle_seconds() -> None:
             assert server.metric_reaches("govreport_upload_buffered_bytes", MiB) >= MiB
             with pytest.raises(grpc.RpcError) as refused:
                 stub.ExtractUpload(stalling(MiB + 3 * MiB // 4), timeout=60)
-            assert refused.value.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
+            assert refused.value.code() == grpc.StatusCode.UNAVAILABLE
             assert reason_of(refused.value) == "OVERLOADED"
             assert retry_delay(refused.value) is not None
             with pytest.raises(grpc.RpcError) as stalled:

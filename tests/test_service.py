@@ -476,6 +476,60 @@ def test_batch_returns_results_as_ready_and_survives_failures(
     assert results["ok3"].extraction.document.filename == "3.txt"
 
 
+def test_batch_error_carries_the_status_a_unary_call_gives(
+    fake_stub: service_pb2_grpc.ReportExtractorStub,
+) -> None:
+    request = service_pb2.ExtractBatchRequest(id="fail", content=b"FAIL", filename="f.txt")
+    (response,) = list(fake_stub.ExtractBatch(iter([request]), timeout=30))
+    status = response.error.status
+    assert (status.code, response.error.code) == (3, 3)
+    assert status.message == response.error.message and "f.txt" in status.message
+    info = error_details_pb2.ErrorInfo()
+    assert status.details[0].Unpack(info)
+    assert (info.reason, info.domain, info.metadata["filename"]) == (
+        "NOT_A_REPORT",
+        "govreport",
+        "f.txt",
+    )
+    assert info.metadata["request_id"]
+
+
+def test_time_limit_is_each_batch_documents_own_deadline(
+    fake_stub: service_pb2_grpc.ReportExtractorStub,
+) -> None:
+    """A document over its ExtractOptions.time_limit fails DEADLINE_EXCEEDED; the stream, which
+    has no deadline of its own, goes on with the others."""
+    limited = service_pb2.ExtractOptions()
+    limited.time_limit.FromMilliseconds(300)
+    requests = [
+        service_pb2.ExtractBatchRequest(
+            id="slow", content=b"SLEEP=5;x", filename="s.txt", options=limited
+        ),
+        service_pb2.ExtractBatchRequest(
+            id="quick", content=b"SLEEP=0.05;x", filename="q.txt", options=limited
+        ),
+    ]
+    results = {r.id: r for r in fake_stub.ExtractBatch(iter(requests))}
+    assert results["slow"].error.code == grpc.StatusCode.DEADLINE_EXCEEDED.value[0]
+    assert results["slow"].error.reason == "DEADLINE_EXCEEDED"
+    assert "0.3 s" in results["slow"].error.message
+    assert results["quick"].extraction.document.filename == "q.txt"
+
+
+def test_a_negative_time_limit_is_an_invalid_field(
+    fake_stub: service_pb2_grpc.ReportExtractorStub,
+) -> None:
+    options = service_pb2.ExtractOptions()
+    options.time_limit.FromSeconds(-1)
+    with pytest.raises(grpc.RpcError) as caught:
+        fake_stub.Extract(
+            service_pb2.ExtractRequest(content=b"ok", filename="a.txt", options=options),
+            timeout=10,
+        )
+    info, _ = assert_error(caught.value, grpc.StatusCode.INVALID_ARGUMENT, "INVALID_FIELD")
+    assert info.metadata["field"] == "options.time_limit"
+
+
 def test_batch_empty_stream(fake_stub: service_pb2_grpc.ReportExtractorStub) -> None:
     assert list(fake_stub.ExtractBatch(iter([]), timeout=10)) == []
 

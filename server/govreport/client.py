@@ -18,12 +18,15 @@ TLS); the command line, the batch runner and the review page all use this.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from functools import cache
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import grpc
+from google.protobuf import any_pb2
 from google.rpc import error_details_pb2
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_status import rpc_status
@@ -56,27 +59,48 @@ class Credentials:
 
 
 def error_of(err: grpc.RpcError) -> GovreportError:
-    """A gRPC error as a GovreportError: ErrorInfo's reason and metadata, RetryInfo's delay."""
+    """A gRPC error as a GovreportError: ErrorInfo's reason and metadata, RetryInfo's delay;
+    the status code's name as the reason of a status gRPC made itself (no ErrorInfo)."""
     call = err if isinstance(err, grpc.Call) else None
     code: grpc.StatusCode | None = call.code() if call is not None else None
     message = (call.details() if call is not None else "") or str(err)
-    reason = code.name if code is not None else "RPC_ERROR"
-    details: dict[str, str] = {}
-    retry_after: float | None = None
     try:
         status = rpc_status.from_call(call) if call is not None else None
     except ValueError:
         status = None
-    if status is not None:
-        for detail in status.details:
-            info = error_details_pb2.ErrorInfo()
-            retry = error_details_pb2.RetryInfo()
-            if detail.Is(info.DESCRIPTOR) and detail.Unpack(info):
-                reason = info.reason
-                details.update(info.metadata)
-            elif detail.Is(retry.DESCRIPTOR) and detail.Unpack(retry):
-                retry_after = retry.retry_delay.ToTimedelta().total_seconds()
+    fallback = code.name if code is not None else "RPC_ERROR"
+    return _error_of_details(fallback, message, status.details if status is not None else ())
+
+
+def batch_error_of(error: service_pb2.BatchError) -> GovreportError:
+    """A batch document's failure, as the same GovreportError a unary call gives: from its
+    full status (with RetryInfo) where the server sent one, else its reason and message."""
+    if error.HasField("status"):
+        return _error_of_details(error.reason, error.status.message, error.status.details)
+    return GovreportError(error.reason, error.message)
+
+
+def _error_of_details(
+    reason: str, message: str, status_details: Iterable[any_pb2.Any]
+) -> GovreportError:
+    details: dict[str, str] = {}
+    retry_after: float | None = None
+    for detail in status_details:
+        info = error_details_pb2.ErrorInfo()
+        retry = error_details_pb2.RetryInfo()
+        if detail.Is(info.DESCRIPTOR) and detail.Unpack(info):
+            reason = info.reason
+            details.update(info.metadata)
+        elif detail.Is(retry.DESCRIPTOR) and detail.Unpack(retry):
+            retry_after = retry.retry_delay.ToTimedelta().total_seconds()
     return GovreportError(reason, message, details=details, retry_after=retry_after)
+
+
+@cache
+def service_config() -> str:
+    """The gRPC service config every govreport client uses (its retry policy): the
+    proto/govreport/v1/service_config.json copied beside the stubs when they are generated."""
+    return (resources.files("govreport.v1") / "service_config.json").read_text(encoding="utf-8")
 
 
 def read_document(document: Document, filename: str = "") -> tuple[bytes, str]:
@@ -138,6 +162,12 @@ class Client:
             ("grpc.max_send_message_length", max_message_bytes),
             # A dns:/// name of several replicas (a headless Service): calls go to all of them.
             ("grpc.lb_policy_name", "round_robin"),
+            # Calls ending UNAVAILABLE (OVERLOADED, WORKER_FAILED, SHUTTING_DOWN, no connection)
+            # are retried as the service config says; gRPC keeps what it sent to re-send it, so
+            # the buffer holds a whole document (its default is 256 KiB).
+            ("grpc.service_config", service_config()),
+            ("grpc.enable_retries", 1),
+            ("grpc.per_rpc_retry_buffer_size", max_message_bytes),
         ]
         creds = self.credentials
         if creds.tls_server_name:
@@ -148,6 +178,26 @@ class Client:
         else:
             self.channel = grpc.insecure_channel(target, options=options)
         self.stub = service_pb2_grpc.ReportExtractorStub(self.channel)
+        # Whether the channel ever connected, to tell "out of reach" from "slow" when a call
+        # fails without a word from the server (retries turn a refused connection into a
+        # deadline passing).
+        self._connected = False
+        self._failing = False
+        self.channel.subscribe(self._watch)
+
+    def _watch(self, state: grpc.ChannelConnectivity) -> None:
+        self._connected |= state is grpc.ChannelConnectivity.READY
+        self._failing = state is grpc.ChannelConnectivity.TRANSIENT_FAILURE
+
+    def _error_of(self, err: grpc.RpcError) -> GovreportError:
+        """``err`` as a GovreportError; a server never reached is UNAVAILABLE, naming it."""
+        failure = error_of(err)
+        unanswered = failure.reason in (Reason.UNAVAILABLE, Reason.DEADLINE_EXCEEDED)
+        if unanswered and not failure.details and not self._connected and self._failing:
+            return GovreportError(
+                Reason.UNAVAILABLE, f"{self.target} is unreachable: {failure.message}"
+            )
+        return failure
 
     @classmethod
     def from_settings(cls, target: str, settings: Settings, **kwargs: Any) -> Client:
@@ -159,6 +209,7 @@ class Client:
         )
 
     def close(self) -> None:
+        self.channel.unsubscribe(self._watch)
         self.channel.close()
 
     def __enter__(self) -> Client:
@@ -179,7 +230,7 @@ class Client:
         try:
             return rpc(request, timeout=self._timeout(timeout), metadata=self._metadata())
         except grpc.RpcError as err:
-            raise error_of(err) from err
+            raise self._error_of(err) from err
 
     # ------------------------------------------------------------ the RPCs
 
@@ -227,8 +278,12 @@ class Client:
     ) -> Iterator[tuple[int, service_pb2.Extraction | GovreportError]]:
         """Many documents over one ExtractBatch stream: (index, extraction or error) as each
         comes back. A document that cannot be read, or that the stream's end left unanswered,
-        gets its error too; the others go on."""
-        options = options or service_pb2.ExtractOptions()
+        gets its error too; the others go on.
+
+        ``timeout`` (default: the client's) is each document's own deadline, sent as
+        ExtractOptions.time_limit: a document over it fails with DEADLINE_EXCEEDED and the
+        stream goes on. The stream itself has no deadline (docs/clients.md)."""
+        options = _with_time_limit(options or service_pb2.ExtractOptions(), self._timeout(timeout))
         answered: set[int] = set()
         local: list[tuple[int, GovreportError]] = []
 
@@ -244,9 +299,7 @@ class Client:
                 )
 
         try:
-            for response in self.stub.ExtractBatch(
-                requests(), timeout=self._timeout(timeout), metadata=self._metadata()
-            ):
+            for response in self.stub.ExtractBatch(requests(), metadata=self._metadata()):
                 while local:  # unreadable files: said as soon as the stream moves on
                     index, unread = local.pop(0)
                     answered.add(index)
@@ -256,10 +309,10 @@ class Client:
                 if response.HasField("extraction"):
                     yield index, response.extraction
                 else:
-                    yield index, GovreportError(response.error.reason, response.error.message)
+                    yield index, batch_error_of(response.error)
         except grpc.RpcError as err:
             # Sent and unanswered, or never sent because the stream broke first: this error.
-            failure = error_of(err)
+            failure = self._error_of(err)
             unread_indexes = {i for i, _ in local}
             for index in range(len(documents)):
                 if index not in answered and index not in unread_indexes:
@@ -307,8 +360,20 @@ class Client:
                     return status
             except grpc.RpcError as err:
                 if time.monotonic() > deadline:
-                    raise error_of(err) from err
+                    raise self._error_of(err) from err
             time.sleep(0.1)
+
+
+def _with_time_limit(
+    options: service_pb2.ExtractOptions, seconds: float
+) -> service_pb2.ExtractOptions:
+    """``options`` with ``seconds`` as its time limit, unless it already has one."""
+    if options.HasField("time_limit") or seconds <= 0:
+        return options
+    limited = service_pb2.ExtractOptions()
+    limited.CopyFrom(options)
+    limited.time_limit.FromNanoseconds(round(seconds * 1e9))
+    return limited
 
 
 def upload_requests(

@@ -41,7 +41,8 @@ def quoted(exc: BaseException) -> str:
 
 
 class Reason(StrEnum):
-    """ErrorInfo reasons (documented in proto/govreport/v1/service.proto), and the client's own."""
+    """ErrorInfo reasons: ``ErrorReason`` of proto/govreport/v1/errors.proto without its prefix
+    (tests/test_errors.py holds the two equal), and the command line's own below it."""
 
     UNSUPPORTED_FORMAT = "UNSUPPORTED_FORMAT"
     EMPTY_DOCUMENT = "EMPTY_DOCUMENT"
@@ -63,6 +64,7 @@ class Reason(StrEnum):
     UPLOAD_STALLED = "UPLOAD_STALLED"
     SHUTTING_DOWN = "SHUTTING_DOWN"
     CANCELLED = "CANCELLED"
+    DEADLINE_EXCEEDED = "DEADLINE_EXCEEDED"
     UNAUTHENTICATED = "UNAUTHENTICATED"
     INTERNAL = "INTERNAL"
     # The caller's side: its files, its settings, its input, the server out of reach.
@@ -91,11 +93,14 @@ STATUS_OF: dict[str, grpc.StatusCode] = {
     Reason.ARCHIVE_TOO_LARGE: grpc.StatusCode.RESOURCE_EXHAUSTED,
     Reason.TOO_COMPLEX: grpc.StatusCode.RESOURCE_EXHAUSTED,
     Reason.TIME_LIMIT: grpc.StatusCode.RESOURCE_EXHAUSTED,
-    Reason.OVERLOADED: grpc.StatusCode.RESOURCE_EXHAUSTED,
+    # UNAVAILABLE, not RESOURCE_EXHAUSTED: retry policies key on the code, and every other
+    # RESOURCE_EXHAUSTED reason is a limit that fails again on every attempt (errors.proto).
+    Reason.OVERLOADED: grpc.StatusCode.UNAVAILABLE,
     Reason.WORKER_FAILED: grpc.StatusCode.UNAVAILABLE,
     Reason.UPLOAD_STALLED: grpc.StatusCode.DEADLINE_EXCEEDED,
     Reason.SHUTTING_DOWN: grpc.StatusCode.UNAVAILABLE,
     Reason.CANCELLED: grpc.StatusCode.CANCELLED,
+    Reason.DEADLINE_EXCEEDED: grpc.StatusCode.DEADLINE_EXCEEDED,
     Reason.UNAUTHENTICATED: grpc.StatusCode.UNAUTHENTICATED,
     Reason.INTERNAL: grpc.StatusCode.INTERNAL,
     Reason.NOT_FOUND: grpc.StatusCode.NOT_FOUND,

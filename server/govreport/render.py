@@ -1,6 +1,8 @@
 """An Extraction as the CLI prints it: ``json``, ``table`` or ``cells`` (CSV).
 
-- ``json``: proto3 JSON (field names as in the .proto, CJK unescaped).
+- ``json``: proto3 JSON with protojson's defaults, as every govreport client
+  prints it (docs/clients.md): lowerCamelCase names, 64-bit integers as
+  strings, enums by name, default values left out; CJK unescaped.
 - ``table``: the metadata, the tables of 二, 三 and 四 labelled as the
   template labels them, and the findings; for a person at a terminal.
 - ``cells``: one CSV line per template cell the report has, in the
@@ -72,10 +74,8 @@ def render(extraction: service_pb2.Extraction, fmt: str) -> str:
 
 
 def to_json(message: Message, *, indent: int | None = 2) -> str:
-    """proto3 JSON with the .proto's field names; ``indent=None`` gives one line."""
-    return json_format.MessageToJson(
-        message, ensure_ascii=False, preserving_proto_field_name=True, indent=indent
-    )
+    """proto3 JSON as protojson writes it (docs/clients.md); ``indent=None`` gives one line."""
+    return json_format.MessageToJson(message, ensure_ascii=False, indent=indent)
 
 
 # ---------------------------------------------------------------- cells

@@ -71,7 +71,30 @@ ValidateFn = Callable[
 
 def error_status(err: GovreportError, filename: str = "") -> grpc.Status:
     """The gRPC status for ``err``: its code and message, with ErrorInfo (and BadRequest,
-    RetryInfo)."""
+    RetryInfo); the request id and gRPC's retry pushback in the trailers."""
+    status = status_pb2.Status(
+        code=err.status.value[0], message=err.message, details=error_details(err, filename)
+    )
+    result: grpc.Status = rpc_status.to_status(status)
+    trailers = list(result.trailing_metadata)
+    if REQUEST_ID.get():  # on success a header; an error has none (Trailers-Only, see _traced)
+        trailers.append(("x-request-id", REQUEST_ID.get()))
+    if err.retry_after is not None:
+        # gRPC's own retry policy waits this long (its "server pushback"), as RetryInfo says.
+        trailers.append(("grpc-retry-pushback-ms", str(max(0, round(err.retry_after * 1000)))))
+    return _Status(result.code, result.details, tuple(trailers))
+
+
+@dataclass(frozen=True)
+class _Status(grpc.Status):
+    code: grpc.StatusCode
+    details: str
+    trailing_metadata: tuple[tuple[str, str | bytes], ...]
+
+
+def error_details(err: GovreportError, filename: str = "") -> list[any_pb2.Any]:
+    """The status details of ``err``: ErrorInfo, and BadRequest or RetryInfo where they apply
+    (a unary call's trailers, or a BatchError's status)."""
     metadata: dict[str, str] = {}
     if filename:
         metadata["filename"] = clip(filename)
@@ -91,9 +114,7 @@ def error_status(err: GovreportError, filename: str = "") -> grpc.Status:
         delay = duration_pb2.Duration()
         delay.FromNanoseconds(int(err.retry_after * 1e9))
         details.append(_pack(error_details_pb2.RetryInfo(retry_delay=delay)))
-    status = status_pb2.Status(code=err.status.value[0], message=err.message, details=details)
-    result: grpc.Status = rpc_status.to_status(status)
-    return result
+    return details
 
 
 def _pack(
@@ -334,14 +355,23 @@ class ReportExtractorServicer(service_pb2_grpc.ReportExtractorServicer):
         if len(content) > limit:
             raise too_large(len(content), limit, filename)
         started = time.monotonic()
+        time_limit = _time_limit(options)
         try:
-            extraction = await self._runner.extract(
-                content,
-                filename,
-                ConvertOptions.from_proto(
-                    options, self._settings.ocr_min_confidence, self._settings.limits
-                ),
-            )
+            async with asyncio.timeout(time_limit):
+                extraction = await self._runner.extract(
+                    content,
+                    filename,
+                    ConvertOptions.from_proto(
+                        options, self._settings.ocr_min_confidence, self._settings.limits
+                    ),
+                )
+        except TimeoutError:
+            raise GovreportError(
+                Reason.DEADLINE_EXCEEDED,
+                f"{named(filename)} was not done within the {time_limit:g} s its caller allowed "
+                "(ExtractOptions.time_limit); its work was stopped",
+                details={"time_limit_seconds": f"{time_limit:g}"},
+            ) from None
         finally:
             if len(content) >= _LARGE_DOCUMENT_BYTES:
                 self._collect_soon()
@@ -383,10 +413,12 @@ class ReportExtractorServicer(service_pb2_grpc.ReportExtractorServicer):
             raise
         except Exception as exc:  # every failure becomes a BatchError
             err = as_govreport_error(exc, "ExtractBatch", request.filename)
+            status = status_pb2.Status(code=err.status.value[0], message=err.message)
+            status.details.extend(error_details(err, request.filename))
             return service_pb2.ExtractBatchResponse(
                 id=request.id,
                 error=service_pb2.BatchError(
-                    code=err.status.value[0], reason=err.reason, message=err.message
+                    code=err.status.value[0], reason=err.reason, message=err.message, status=status
                 ),
             )
         return service_pb2.ExtractBatchResponse(id=request.id, extraction=extraction)
@@ -534,6 +566,20 @@ class ReportExtractorServicer(service_pb2_grpc.ReportExtractorServicer):
         return await _traced("GetTemplate", context, handle)
 
 
+def _time_limit(options: service_pb2.ExtractOptions) -> float | None:
+    """ExtractOptions.time_limit in seconds; None when unset or zero (the server's own only)."""
+    if not options.HasField("time_limit"):
+        return None
+    seconds = options.time_limit.ToTimedelta().total_seconds()
+    if seconds < 0:
+        raise GovreportError(
+            Reason.INVALID_FIELD,
+            f"options.time_limit must not be negative, not {seconds:g} s",
+            field="options.time_limit",
+        )
+    return seconds or None
+
+
 def _request_id(context: grpc.aio.ServicerContext[Any, Any]) -> str:
     """The caller's ``x-request-id`` when it sent a sane one, else a new id."""
     for key, value in context.invocation_metadata() or ():
@@ -551,8 +597,11 @@ async def _traced(
     metrics.IN_FLIGHT.inc()
     code = "OK"
     try:
+        result = await handle()
+        # Only now: an error must go out as a Trailers-Only response (no headers before it),
+        # since gRPC clients never retry a call whose headers they have received.
         await context.send_initial_metadata((("x-request-id", REQUEST_ID.get()),))
-        return await handle()
+        return result
     except asyncio.CancelledError:
         code = "CANCELLED"
         raise

@@ -105,7 +105,12 @@ def server_option(parser: argparse.ArgumentParser, help_text: str) -> None:
         help=f"{help_text} (default: GOVREPORT_SERVER)",
     )
     parser.add_argument(
-        "--timeout", type=float, default=300.0, metavar="SECONDS", help="per call (300)"
+        "--timeout",
+        type=float,
+        default=300.0,
+        metavar="SECONDS",
+        help="the deadline of each document, each call (in a batch stream: each document's "
+        "ExtractOptions.time_limit); 300",
     )
     security_options(parser)
 
