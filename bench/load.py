@@ -20,8 +20,8 @@ tags, a DOCX bomb, a PDF lying about its page count, an xref stream claiming
 50 M objects, a 50 MB text, a 6,000-character filename), each of which must
 fail with its own code and reason; all are counted apart as expected errors.
 
-RESOURCE_EXHAUSTED / OVERLOADED (or any RESOURCE_EXHAUSTED with a
-google.rpc.RetryInfo) is the server's backpressure: it is counted apart, and
+UNAVAILABLE / OVERLOADED (or any status with a google.rpc.RetryInfo) is the
+server's backpressure: it is counted apart, and
 that client waits the RetryInfo delay, then sends the same document again.
 
 Memory: the resident set (VmRSS) of the server process plus all its
@@ -472,7 +472,7 @@ def one_call(
         reason, message, delay = _details(err)
         if doc.kind == "bad" and (code, reason) == doc.expect:
             outcome = "expected"
-        elif code == "RESOURCE_EXHAUSTED" and (reason == "OVERLOADED" or delay is not None):
+        elif reason == "OVERLOADED" or (code == "UNAVAILABLE" and delay is not None):
             outcome = BACKPRESSURE  # not TOO_LARGE or another limit: those are errors here
         else:
             outcome = "unexpected"
@@ -793,7 +793,7 @@ def report(run: Run) -> str:
         reasons = Counter(c.reason or "—" for c in pushed)
         lines += [
             "",
-            f"Backpressure (RESOURCE_EXHAUSTED, intentional): {len(pushed)} refusals in the whole "
+            f"Backpressure (UNAVAILABLE / OVERLOADED, intentional): {len(pushed)} refusals in the whole "
             f"run ({', '.join(f'{r} {n}' for r, n in reasons.items())}), "
             f"{outcomes[BACKPRESSURE]} of them in the measured seconds; "
             + (
@@ -811,7 +811,7 @@ def report(run: Run) -> str:
             + ". The client then sent the same document again.",
         ]
     else:
-        lines += ["", "Backpressure: no RESOURCE_EXHAUSTED refusals."]
+        lines += ["", "Backpressure: no OVERLOADED refusals."]
     if run.server_errors:
         lines += ["", "Server log, ERROR lines (first 10):", "", "```"]
         lines += [e[:300] for e in run.server_errors[:10]]
