@@ -1,15 +1,10 @@
 // End-to-end tests against the real Python server, started on a free port.
 import assert from "node:assert/strict";
-import { type ChildProcess, execFile, spawn } from "node:child_process";
-import { once } from "node:events";
-import { existsSync, readFileSync } from "node:fs";
-import { mkdtemp, writeFile } from "node:fs/promises";
+import { readFileSync } from "node:fs";
+import { mkdir, mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
-import { createInterface } from "node:readline";
+import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { fileURLToPath } from "node:url";
-import { promisify } from "node:util";
 
 import {
   type AnnualReport,
@@ -17,57 +12,24 @@ import {
   CellState,
   type BatchResult,
   DocumentFormat,
-  GovReportClient,
-  GovReportError,
+  ErrorReason,
+  Extraction,
+  GovreportClient,
+  GovreportError,
+  SERVICE_CONFIG,
   TemplateVersion,
   type TemplateDefinition,
   status,
 } from "../dist/index.js";
+import { channelOptions } from "../dist/client.js";
+import { pagesZip } from "../dist/pages.js";
+import { PAGES, SEED, SLOW_PAGES, type Server, repo, samples, startServer, waitFor } from "./server.js";
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), ".."); // clients/typescript
-const repo = resolve(root, "../..");
-const samples = join(repo, "server/govreport/samples");
-const SEED = "000_920faedf84c991f1";
-/**
- * Three page images of a made-up report (drawn by clients/go/govreport/testdata/pages/make_pages.py):
- * title and 一 on page 1, 二 and 三 on page 2, 四 to 六 and the date on page 3.
- */
-const PAGES = ["第1页.png", "第2页.jpg", "第3页.png"].map((name) => join(root, "test/data/pages", name));
 const TOKEN = "test-token";
 
-let server: ChildProcess;
+let server: Server;
 let address: string;
-let client: GovReportClient;
-
-/** Starts `govreport serve` on a free port and waits for its "listening on" line. */
-async function startServer(): Promise<{ process: ChildProcess; address: string }> {
-  const bin = process.env.GOVREPORT_BIN ?? join(repo, ".venv/bin/govreport");
-  if (!existsSync(bin)) {
-    throw new Error(`govreport server not found at ${bin}: run \`make -C ${repo} setup\` or set GOVREPORT_BIN`);
-  }
-  const child = spawn(bin, ["serve", "--host", "127.0.0.1", "--port", "0", "--auth-tokens", TOKEN, "--log-level", "WARNING"], {
-    stdio: ["ignore", "pipe", "inherit"],
-  });
-  const exited = once(child, "exit").then(([code]) => {
-    throw new Error(`govreport serve exited (${code}) before listening`);
-  });
-  const listening = (async () => {
-    for await (const line of createInterface({ input: child.stdout! })) {
-      const match = /listening on (\S+)/.exec(line);
-      if (match) return match[1]!;
-    }
-    throw new Error("govreport serve closed stdout before listening");
-  })();
-  const timeout = new Promise<never>((_, reject) =>
-    setTimeout(() => reject(new Error("govreport serve did not listen within 60 s")), 60_000).unref(),
-  );
-  try {
-    return { process: child, address: await Promise.race([listening, exited, timeout]) };
-  } catch (err) {
-    child.kill("SIGTERM");
-    throw err;
-  }
-}
+let client: GovreportClient;
 
 /** The gold file's rows: section, row and column labels, and the expected value. */
 function goldCells(seed: string): { section: string; row: string; column: string; expected: string }[] {
@@ -103,20 +65,17 @@ function cellPaths(template: TemplateDefinition): Map<string, string> {
 }
 
 before(async () => {
-  ({ process: server, address } = await startServer());
-  client = new GovReportClient({ addresses: address, timeoutMs: 60_000, token: TOKEN });
+  server = await startServer(["--auth-tokens", TOKEN, "--metrics-port", "0"]);
+  address = server.address;
+  client = new GovreportClient({ addresses: address, timeoutMs: 120_000, token: TOKEN });
 });
 
 after(async () => {
   client?.close();
-  if (server && server.exitCode === null) {
-    const exited = once(server, "exit");
-    server.kill("SIGTERM");
-    await exited;
-  }
+  await server?.stop();
 });
 
-describe("GovReportClient", { timeout: 120_000 }, () => {
+describe("GovreportClient", { timeout: 300_000 }, () => {
   test("extracts a seed report: metadata and every cell of the gold file", async () => {
     const extraction = await client.extractFile(join(samples, `${SEED}.txt`));
     const report = extraction.report!;
@@ -141,7 +100,7 @@ describe("GovReportClient", { timeout: 120_000 }, () => {
       const where = `${section} ${row} ${column} (${path})`;
       assert.ok(cell, `no cell at ${where}`);
       assert.equal(cell.state, CellState.CELL_STATE_NUMBER, where);
-      const value = cell.count ?? cell.change ?? Number(cell.amount);
+      const value = Number(cell.count ?? cell.change ?? cell.amount);
       assert.equal(value, Number(expected), where);
     }
   });
@@ -151,7 +110,7 @@ describe("GovReportClient", { timeout: 120_000 }, () => {
       () => assert.fail("garbage was extracted"),
       (e: unknown) => e,
     );
-    assert.ok(err instanceof GovReportError, String(err));
+    assert.ok(err instanceof GovreportError, String(err));
     assert.equal(err.code, status.INVALID_ARGUMENT);
     assert.equal(err.reason, "UNSUPPORTED_FORMAT");
     assert.match(err.message, /x\.bin/);
@@ -164,7 +123,7 @@ describe("GovReportClient", { timeout: 120_000 }, () => {
   });
 
   test("extractMany over two seeds, spread over two addresses", async () => {
-    const many = new GovReportClient({ addresses: [address, address], timeoutMs: 60_000, token: TOKEN });
+    const many = new GovreportClient({ addresses: [address, address], timeoutMs: 60_000, token: TOKEN });
     try {
       const files = [join(samples, `${SEED}.txt`), join(samples, "001_9fd470447c6cfcf1.txt")];
       const inputs = [...files, { id: "garbage", filename: "x.bin", content: Buffer.from("\x00\x01garbage", "latin1") }];
@@ -176,7 +135,7 @@ describe("GovReportClient", { timeout: 120_000 }, () => {
         assert.equal(result.error, undefined, result.error?.message);
         assert.ok(result.extraction?.report?.metadata?.reportYear);
       }
-      assert.equal(results.get(files[0]!)?.extraction?.report?.proactiveDisclosure2021?.licensingDecisions?.count, 292);
+      assert.equal(results.get(files[0]!)?.extraction?.report?.proactiveDisclosure2021?.licensingDecisions?.count, 292n);
       const failed = results.get("garbage")!;
       assert.equal(failed.error?.code, status.INVALID_ARGUMENT);
       assert.equal(failed.error?.reason, "UNSUPPORTED_FORMAT");
@@ -220,7 +179,7 @@ describe("GovReportClient", { timeout: 120_000 }, () => {
   });
 
   test("calls without the bearer token are refused", async () => {
-    const anonymous = new GovReportClient({ addresses: address, timeoutMs: 10_000 });
+    const anonymous = new GovreportClient({ addresses: address, timeoutMs: 10_000 });
     try {
       await assert.rejects(anonymous.getTemplate(), { code: status.UNAUTHENTICATED });
     } finally {
@@ -229,58 +188,198 @@ describe("GovReportClient", { timeout: 120_000 }, () => {
   });
 });
 
-describe("extract command", { timeout: 120_000 }, () => {
-  test("prints one JSON line per extracted file and exits 2 on a failed one", async () => {
-    const garbage = join(await mkdtemp(join(tmpdir(), "govreport-")), "x.bin");
-    await writeFile(garbage, Buffer.from("\x00\x01garbage", "latin1"));
-    const seed = join(samples, `${SEED}.txt`);
-    const run = promisify(execFile)(process.execPath, [join(root, "dist/cli.js"), "--server", address, "--timeout", "60", seed, garbage], {
-      env: { ...process.env, GOVREPORT_TOKEN: TOKEN },
-      maxBuffer: 64 * 1024 * 1024,
+describe("errors", { timeout: 300_000 }, () => {
+  test("a missing file is NOT_FOUND, its cause the ENOENT, in every entry point, before any call", async () => {
+    const missing = join(tmpdir(), "no-such-dir-govreport", "report.pdf");
+    // Nothing listens on port 1: a call would fail UNAVAILABLE.
+    using offline = new GovreportClient({ addresses: "127.0.0.1:1" });
+    const check = (err: unknown, message: string): true => {
+      assert.ok(err instanceof GovreportError, String(err));
+      assert.equal(err.code, status.NOT_FOUND);
+      assert.equal(err.reason, "NOT_FOUND");
+      assert.equal(err.reason, ErrorReason.NOT_FOUND);
+      assert.equal(err.message, message);
+      assert.equal(err.metadata["filename"], missing);
+      assert.equal((err.cause as NodeJS.ErrnoException).code, "ENOENT");
+      return true;
+    };
+    await assert.rejects(offline.extractFile(missing), (err) => check(err, "no such file"));
+    await assert.rejects(offline.extractPages([PAGES[0]!, missing.replace(".pdf", ".png")]), (err) => {
+      assert.ok(err instanceof GovreportError);
+      assert.equal(err.reason, "NOT_FOUND");
+      assert.equal(err.message, `${missing.replace(".pdf", ".png")}: no such file`);
+      assert.equal((err.cause as NodeJS.ErrnoException).code, "ENOENT");
+      return true;
     });
-    const failure = await run.then(
-      () => assert.fail("extract exited 0 with a garbage file"),
-      (e: { code: number; stdout: string; stderr: string }) => e,
+    // In a batch, that document's result; the server is reached for the others.
+    const results: BatchResult[] = [];
+    for await (const result of client.extractMany([missing, join(samples, `${SEED}.txt`)])) results.push(result);
+    const failed = results.find((r) => r.id === missing);
+    assert.ok(failed?.error, "the missing file has an error result");
+    check(failed.error, "no such file");
+    assert.equal(results.find((r) => r.id !== missing)?.extraction?.report?.metadata?.reportYear, 2023);
+  });
+
+  test("a status gRPC made itself has its code's name as reason", async () => {
+    using offline = new GovreportClient({ addresses: "127.0.0.1:1", timeoutMs: 60_000 });
+    await assert.rejects(offline.getTemplate(), (err) => {
+      assert.ok(err instanceof GovreportError, String(err));
+      assert.equal(err.code, status.UNAVAILABLE);
+      assert.equal(err.reason, "UNAVAILABLE");
+      return true;
+    });
+    // A call over its deadline: DEADLINE_EXCEEDED, twelve pages of OCR in 300 ms.
+    await assert.rejects(client.extractPages(SLOW_PAGES, { timeoutMs: 300 }), (err) => {
+      assert.ok(err instanceof GovreportError, String(err));
+      assert.equal(err.code, status.DEADLINE_EXCEEDED);
+      assert.equal(err.reason, ErrorReason.DEADLINE_EXCEEDED);
+      return true;
+    });
+  });
+
+  test("the server's errors carry their ErrorInfo metadata (request_id)", async () => {
+    const err = await client.extract(Buffer.from("\x00\x01garbage", "latin1"), "x.bin").then(
+      () => assert.fail("garbage was extracted"),
+      (e: unknown) => e,
     );
-    assert.equal(failure.code, 2);
-    const lines = failure.stdout.trim().split("\n");
-    assert.equal(lines.length, 1);
-    const json = JSON.parse(lines[0]!);
-    assert.equal(json.report.metadata.reportYear, 2023);
-    assert.equal(json.report.metadata.templateVersion, "TEMPLATE_VERSION_2021");
-    assert.equal(json.report.proactiveDisclosure2021.licensingDecisions.count, 292);
-    assert.ok(failure.stderr.startsWith(`${garbage}: UNSUPPORTED_FORMAT: `), failure.stderr);
+    assert.ok(err instanceof GovreportError);
+    assert.equal(err.reason, "UNSUPPORTED_FORMAT");
+    assert.match(err.metadata["request_id"] ?? "", /^[0-9a-f]{16}$/);
+    assert.equal(err.requestId, err.metadata["request_id"]);
+    assert.equal(err.retryAfter, undefined);
+  });
+
+  test("a batch document's error is built from BatchError.status, as a call's", async () => {
+    const results: BatchResult[] = [];
+    for await (const result of client.extractMany([{ id: "garbage", filename: "x.bin", content: Buffer.from("\x00\x01garbage", "latin1") }])) {
+      results.push(result);
+    }
+    const [result] = results;
+    assert.ok(result?.error instanceof GovreportError);
+    assert.equal(result.error.code, status.INVALID_ARGUMENT);
+    assert.equal(result.error.reason, "UNSUPPORTED_FORMAT");
+    // Only the full status carries the ErrorInfo metadata.
+    assert.match(result.error.metadata["request_id"] ?? "", /^[0-9a-f]{16}$/);
+    assert.equal(result.error.metadata["filename"], "x.bin");
   });
 });
 
-describe("extract --pages", { timeout: 120_000 }, () => {
-  const cli = (args: string[]) =>
-    promisify(execFile)(process.execPath, [join(root, "dist/cli.js"), ...args], {
-      env: { ...process.env, GOVREPORT_TOKEN: TOKEN },
-      maxBuffer: 64 * 1024 * 1024,
-    });
+describe("cancelling", { timeout: 300_000 }, () => {
+  const isAbort = (controller: AbortController) => (err: unknown): true => {
+    assert.ok(err instanceof DOMException, String(err));
+    assert.equal(err.name, "AbortError");
+    assert.equal(err, controller.signal.reason);
+    return true;
+  };
 
-  // Needs the server's page sets (a ZIP of page images as one document).
-  test("prints one JSON line for all the pages", async () => {
-    const { stdout, stderr } = await cli(["--server", address, "--timeout", "60", "--pages", ...PAGES]);
-    assert.equal(stderr, "");
-    const lines = stdout.trim().split("\n");
-    assert.equal(lines.length, 1);
-    const json = JSON.parse(lines[0]!);
-    assert.equal(json.document.format, "DOCUMENT_FORMAT_PAGE_SET");
-    assert.equal(json.document.pageCount, 3);
-    assert.equal(json.document.filename, "pages.zip");
-    assert.equal(json.report.metadata.reportYear, 2024);
+  test("aborting a call in flight rejects it with the signal's AbortError", async () => {
+    const controller = new AbortController();
+    const call = client.extractPages(SLOW_PAGES, { signal: controller.signal });
+    await waitFor("the call in flight", async () => (await server.metric("govreport_in_flight")) >= 1);
+    controller.abort();
+    await assert.rejects(call, isAbort(controller));
   });
 
-  test("refuses a file that is no page image, before any call", async () => {
-    // Nothing listens on port 1.
-    const failure = await cli(["--server", "127.0.0.1:1", "--pages", PAGES[0]!, "notes.txt"]).then(
-      () => assert.fail("extract --pages exited 0 with a text file"),
-      (e: { code: number; stdout: string; stderr: string }) => e,
-    );
-    assert.equal(failure.code, 2);
-    assert.equal(failure.stdout, "");
-    assert.ok(failure.stderr.startsWith("pages.zip: INVALID_ARGUMENT: page 2, notes.txt, is not a page image"), failure.stderr);
+  test("an aborted signal rejects every entry point with its AbortError, before any call", async () => {
+    const controller = new AbortController();
+    controller.abort();
+    const { signal } = controller;
+    await assert.rejects(client.extractFile(join(samples, `${SEED}.txt`), { signal }), isAbort(controller));
+    await assert.rejects(client.extract(Buffer.from("text"), "a.txt", { signal }), isAbort(controller));
+    await assert.rejects(client.extractPages(PAGES, { signal }), isAbort(controller));
+    await assert.rejects(client.getTemplate(undefined, { signal }), isAbort(controller));
+    await assert.rejects(client.extractMany([join(samples, `${SEED}.txt`)], { signal }).next(), isAbort(controller));
+  });
+
+  test("aborting a batch throws the AbortError from the iteration", async () => {
+    const controller = new AbortController();
+    const content = await pagesZip(SLOW_PAGES);
+    const iteration = (async () => {
+      for await (const _ of client.extractMany([{ filename: "slow.zip", content }], { signal: controller.signal })) {
+        assert.fail("a result came back");
+      }
+    })();
+    await waitFor("the batch in flight", async () => (await server.metric("govreport_in_flight")) >= 1);
+    controller.abort();
+    await assert.rejects(iteration, isAbort(controller));
+  });
+});
+
+describe("per-call options", { timeout: 300_000 }, () => {
+  test("filedYear reaches the server: rule R9 sees the report filed under the wrong year", async () => {
+    const seed = join(samples, `${SEED}.txt`);
+    const plain = await client.extractFile(seed);
+    assert.equal(plain.report?.metadata?.reportYear, 2023);
+    assert.ok(!plain.validation?.findings.some((f) => f.ruleId === "R9"));
+    for (const extraction of [
+      await client.extractFile(seed, { filedYear: 2030 }),
+      await client.extract(readFileSync(seed), `${SEED}.txt`, { filedYear: 2030 }),
+    ]) {
+      const r9 = extraction.validation?.findings.filter((f) => f.ruleId === "R9") ?? [];
+      assert.equal(r9.length, 1);
+      assert.equal(extraction.validation?.errorCount, 1);
+    }
+    let batched: Extraction | undefined;
+    for await (const result of client.extractMany([seed], { filedYear: 2030 })) batched = result.extraction;
+    assert.equal(batched?.validation?.findings.filter((f) => f.ruleId === "R9").length, 1);
+    const validation = await client.validate(plain.report!, undefined, { filedYear: 2030 });
+    assert.equal(validation.findings.filter((f) => f.ruleId === "R9").length, 1);
+  });
+
+  test("skipValidation: no validation comes back", async () => {
+    const extraction = await client.extractFile(join(samples, `${SEED}.txt`), { skipValidation: true });
+    assert.equal(extraction.report?.metadata?.reportYear, 2023);
+    assert.equal(extraction.validation?.rulesChecked.length ?? 0, 0);
+  });
+
+  test("a batch document over its time limit fails DEADLINE_EXCEEDED; the others are extracted", async () => {
+    const seed = join(samples, `${SEED}.txt`);
+    const content = await pagesZip(SLOW_PAGES);
+    const results = new Map<string, BatchResult>();
+    const documents = [seed, { id: "slow", filename: "slow.zip", content, options: { timeLimit: 1 } }, join(samples, "001_9fd470447c6cfcf1.txt")];
+    for await (const result of client.extractMany(documents)) results.set(result.id, result);
+    assert.equal(results.size, 3);
+    const slow = results.get("slow")!;
+    assert.ok(slow.error instanceof GovreportError, "the slow document failed");
+    assert.equal(slow.error.code, status.DEADLINE_EXCEEDED);
+    assert.equal(slow.error.reason, "DEADLINE_EXCEEDED");
+    assert.equal(results.get(seed)?.extraction?.report?.metadata?.reportYear, 2023);
+    assert.ok(results.get(join(samples, "001_9fd470447c6cfcf1.txt"))?.extraction?.report?.metadata?.agency);
+  });
+
+  test("a folder of numbered page images is one report", async () => {
+    const folder = await mkdtemp(join(tmpdir(), "govreport-folder-"));
+    // scan-1.png, scan-2.jpg, scan-3.png, and a hidden folder that is passed over.
+    for (const [i, page] of PAGES.entries()) await writeFile(join(folder, `scan-${i + 1}${page.slice(page.lastIndexOf("."))}`), readFileSync(page));
+    await mkdir(join(folder, ".thumbs"));
+    const extraction = await client.extractFile(folder);
+    assert.equal(extraction.document?.format, DocumentFormat.DOCUMENT_FORMAT_PAGE_SET);
+    assert.equal(extraction.document?.pageCount, 3);
+    assert.equal(extraction.report?.metadata?.publicationDate, "2025-01-10");
+  });
+});
+
+describe("the client object", () => {
+  test("`using` closes it at the end of the block", async () => {
+    let closed: GovreportClient;
+    {
+      using scoped = new GovreportClient({ addresses: address, token: TOKEN });
+      assert.equal((await scoped.getTemplate()).version, TemplateVersion.TEMPLATE_VERSION_2021);
+      closed = scoped;
+    }
+    await assert.rejects(closed.getTemplate(), /shut down|closed/i);
+  });
+
+  test("the channel carries proto/govreport/v1/service_config.json, retries on, a whole message kept to re-send", () => {
+    const fromProto = JSON.parse(readFileSync(join(repo, "proto/govreport/v1/service_config.json"), "utf8"));
+    assert.deepEqual(SERVICE_CONFIG, fromProto);
+    const options = channelOptions({});
+    const config = JSON.parse(String(options["grpc.service_config"]));
+    assert.deepEqual(config.methodConfig, fromProto.methodConfig);
+    assert.deepEqual(config.retryThrottling, fromProto.retryThrottling);
+    assert.equal(config.methodConfig[0].retryPolicy.retryableStatusCodes[0], "UNAVAILABLE");
+    assert.equal(options["grpc.enable_retries"], 1);
+    assert.equal(options["grpc.per_rpc_retry_buffer_size"], 64 * 1024 * 1024);
+    assert.equal(channelOptions({ maxMessageBytes: 1 << 20 })["grpc.per_rpc_retry_buffer_size"], 1 << 20);
   });
 });
