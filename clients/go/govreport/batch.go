@@ -5,8 +5,6 @@ import (
 	"errors"
 	"io"
 	"iter"
-	"os"
-	"path/filepath"
 	"strconv"
 	"sync"
 
@@ -15,42 +13,58 @@ import (
 	govreportv1 "github.com/govreport/govreport/clients/go/gen/govreport/v1"
 )
 
-// BatchResult is the outcome of one document of ExtractMany: either
-// Extraction or Err is set.
+// BatchResult is the outcome of one document of ExtractMany or
+// ExtractDocuments: either Extraction or Err is set.
 type BatchResult struct {
-	// Index is the document's position in the paths given to ExtractMany.
+	// Index is the document's position in the paths (or documents) given.
 	Index int
-	// Path is the path as given.
+	// Path is the path as given; for a Bytes or Reader document, its name.
 	Path       string
 	Extraction *govreportv1.Extraction
-	// Err is an *Error for a document the server could not read (or when
-	// the stream failed), or the error reading the file.
+	// Err is an *Error: for a document the server could not read (the
+	// same a unary call gives, from its BatchError), a local file that
+	// could not be read (NOT_FOUND, UNREADABLE), or the stream's failure.
 	Err error
 }
 
 // ExtractMany extracts the files over the ExtractBatch stream, yielding each
-// result as soon as it comes back: not in the order given. Every path yields
-// exactly one result, also when the stream fails (each document not answered
-// then carries the stream's error).
+// result as soon as it comes back: not in the order given. It is
+// ExtractDocuments of File(path) for each path.
+func (c *Client) ExtractMany(ctx context.Context, paths []string, opts ...CallOption) iter.Seq[BatchResult] {
+	docs := make([]Document, len(paths))
+	for i, path := range paths {
+		docs[i] = File(path)
+	}
+	return c.ExtractDocuments(ctx, docs, opts...)
+}
+
+// ExtractDocuments extracts the documents over the ExtractBatch stream,
+// yielding each result as soon as it comes back: not in the order given.
+// Every document yields exactly one result, also when the stream fails
+// (each document not answered then carries the stream's error).
 //
-// With several server addresses the files are dealt round-robin over one
-// stream per address. Files over UploadThreshold are sent with
-// ExtractUpload instead, one at a time beside the stream. The client's
-// Timeout bounds the whole batch. Stopping the iteration early cancels the
-// streams.
-func (c *Client) ExtractMany(ctx context.Context, paths []string) iter.Seq[BatchResult] {
+// Each document's deadline (Options.Timeout, or WithTimeLimit) is sent as
+// its ExtractOptions.time_limit: a document over it fails with
+// DEADLINE_EXCEEDED and the others go on. The streams themselves have no
+// deadline but ctx's.
+//
+// With several server addresses the documents are dealt round-robin over
+// one stream per address. Documents over UploadThreshold are sent with
+// ExtractUpload instead, one at a time beside the stream. Stopping the
+// iteration early cancels the streams.
+func (c *Client) ExtractDocuments(ctx context.Context, docs []Document, opts ...CallOption) iter.Seq[BatchResult] {
 	return func(yield func(BatchResult) bool) {
-		ctx, cancel := c.withDeadline(ctx)
+		ctx, cancel := context.WithCancel(ctx)
 		defer cancel()
 		results := make(chan BatchResult)
 		var wg sync.WaitGroup
 		for s, stub := range c.stubs {
 			var share []int
-			for i := s; i < len(paths); i += len(c.stubs) {
+			for i := s; i < len(docs); i += len(c.stubs) {
 				share = append(share, i)
 			}
 			if len(share) > 0 {
-				wg.Go(func() { c.batchStream(ctx, stub, paths, share, results) })
+				wg.Go(func() { c.batchStream(ctx, stub, docs, opts, share, results) })
 			}
 		}
 		go func() { wg.Wait(); close(results) }()
@@ -68,8 +82,8 @@ func (c *Client) ExtractMany(ctx context.Context, paths []string) iter.Seq[Batch
 }
 
 // batchStream runs one ExtractBatch stream over the documents share (indexes
-// into paths) and sends one result for each of them to out.
-func (c *Client) batchStream(ctx context.Context, stub govreportv1.ReportExtractorClient, paths []string, share []int, out chan<- BatchResult) {
+// into docs) and sends one result for each of them to out.
+func (c *Client) batchStream(ctx context.Context, stub govreportv1.ReportExtractorClient, docs []Document, opts []CallOption, share []int, out chan<- BatchResult) {
 	var mu sync.Mutex
 	answered := make(map[int]bool, len(share))
 	deliver := func(r BatchResult) {
@@ -87,13 +101,13 @@ func (c *Client) batchStream(ctx context.Context, stub govreportv1.ReportExtract
 	stream, err := stub.ExtractBatch(streamCtx)
 	if err != nil {
 		for _, i := range share {
-			deliver(BatchResult{Index: i, Path: paths[i], Err: asError(err)})
+			deliver(BatchResult{Index: i, Path: docs[i].label(), Err: asError(err)})
 		}
 		return
 	}
 
-	// The wire id is the index, so that the same path given twice still
-	// gets two results.
+	// The wire id is the index, so that the same document given twice
+	// still gets two results.
 	sent := make(chan struct{})
 	go func() {
 		defer close(sent)
@@ -102,7 +116,7 @@ func (c *Client) batchStream(ctx context.Context, stub govreportv1.ReportExtract
 			if streamCtx.Err() != nil {
 				return // the stream failed: the rest get its error
 			}
-			r, req := c.batchRequest(ctx, stub, paths, i)
+			r, req := c.batchRequest(ctx, stub, docs, opts, i)
 			if req == nil {
 				deliver(r)
 				continue
@@ -125,10 +139,10 @@ func (c *Client) batchStream(ctx context.Context, stub govreportv1.ReportExtract
 			break
 		}
 		i, err := strconv.Atoi(resp.GetId())
-		if err != nil || i < 0 || i >= len(paths) {
+		if err != nil || i < 0 || i >= len(docs) {
 			continue // not an id we sent
 		}
-		r := BatchResult{Index: i, Path: paths[i]}
+		r := BatchResult{Index: i, Path: docs[i].label()}
 		if b := resp.GetError(); b != nil {
 			r.Err = batchError(b)
 		} else {
@@ -139,29 +153,35 @@ func (c *Client) batchStream(ctx context.Context, stub govreportv1.ReportExtract
 	cancelStream() // unblocks a Send still waiting for flow control
 	<-sent
 	if streamErr == nil {
-		streamErr = &Error{Code: codes.Internal, Message: "the server ended the batch without a result for this document"}
+		streamErr = &Error{Code: codes.Internal, Reason: ReasonInternal,
+			Message: "the server ended the batch without a result for this document"}
 	}
 	for _, i := range share {
-		deliver(BatchResult{Index: i, Path: paths[i], Err: streamErr})
+		deliver(BatchResult{Index: i, Path: docs[i].label(), Err: streamErr})
 	}
 }
 
 // batchRequest reads document i. It returns the request to send on the
 // stream, or nil and the document's result when it was dealt with
-// otherwise: unreadable, or large and uploaded on its own.
-func (c *Client) batchRequest(ctx context.Context, stub govreportv1.ReportExtractorClient, paths []string, i int) (BatchResult, *govreportv1.ExtractBatchRequest) {
-	r := BatchResult{Index: i, Path: paths[i]}
-	info, err := os.Stat(paths[i])
-	if err == nil && info.Size() > UploadThreshold {
-		r.Extraction, r.Err = c.extractFile(ctx, stub, paths[i])
-		return r, nil
-	}
-	content, err := os.ReadFile(paths[i])
+// otherwise: unreadable, or large and uploaded on its own (with its
+// deadline as the upload's).
+func (c *Client) batchRequest(ctx context.Context, stub govreportv1.ReportExtractorClient, docs []Document, opts []CallOption, i int) (BatchResult, *govreportv1.ExtractBatchRequest) {
+	doc := docs[i]
+	r := BatchResult{Index: i, Path: doc.label()}
+	s := c.settings(opts, doc.opts)
+	content, big, size, err := doc.open()
 	if err != nil {
 		r.Err = err
 		return r, nil
 	}
+	if big != nil {
+		defer big.Close()
+		ctx, cancel := s.deadline(ctx)
+		defer cancel()
+		r.Extraction, r.Err = c.upload(ctx, stub, big, size, doc, s.extract)
+		return r, nil
+	}
 	return r, &govreportv1.ExtractBatchRequest{
-		Id: strconv.Itoa(i), Content: content, Filename: filepath.Base(paths[i]), Options: c.extract,
+		Id: strconv.Itoa(i), Content: content, Filename: doc.Name, Options: s.batchOptions(),
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -37,8 +38,12 @@ type Options struct {
 	// resolves to (round_robin). With several addresses, unary calls take
 	// them in turn and ExtractMany splits its files across them.
 	Addresses []string
-	// Timeout is the deadline of each call (for ExtractMany: of the whole
-	// batch); zero means none beyond the context's.
+	// Timeout is each document's deadline: for a document sent alone (and
+	// for Validate and GetTemplate), the call's deadline; for a document of
+	// a batch (ExtractMany, ExtractDocuments), its ExtractOptions.time_limit,
+	// the stream itself having none. Over it, the document fails with
+	// DEADLINE_EXCEEDED and the others go on. Zero means none beyond the
+	// context's. WithTimeLimit overrides it for one call.
 	Timeout time.Duration
 
 	// TLS turns on TLS with the system's roots; CAFile or CertFile imply it.
@@ -49,16 +54,18 @@ type Options struct {
 	// servers that require mutual TLS.
 	CertFile, KeyFile string
 	// ServerName overrides the name checked against the server's
-	// certificate (default: the host of the address).
+	// certificate (default: the host of the address); it implies TLS.
 	ServerName string
 
 	// Token is sent as "authorization: Bearer TOKEN" on every call. Without
 	// TLS it travels in the clear: use that only on a trusted network.
 	Token string
-	// MaxMessageBytes limits the messages sent and received; zero means
-	// DefaultMaxMessageBytes.
+	// MaxMessageBytes limits the messages sent and received, and is the
+	// retry buffer of each call (what gRPC keeps of what it sent, to send it
+	// again); zero means DefaultMaxMessageBytes.
 	MaxMessageBytes int
-	// Extract are the options sent with every document (nil: none).
+	// Extract are the options sent with every document (nil: none); the
+	// CallOptions of a call change them for that call.
 	Extract *govreportv1.ExtractOptions
 	// DialOptions are appended to the client's own, e.g. interceptors.
 	DialOptions []grpc.DialOption
@@ -76,6 +83,12 @@ type Client struct {
 
 // New makes a Client. It does not connect: the first call does, and a
 // server that cannot be reached shows up as an UNAVAILABLE *Error then.
+//
+// Every connection uses the service config of proto/govreport/v1
+// (govreportv1.ServiceConfig, embedded when the code is generated): a call
+// that ends UNAVAILABLE (OVERLOADED, WORKER_FAILED, SHUTTING_DOWN, a
+// server out of reach) is retried, up to 5 attempts in all, with backoff
+// from 0.5 s or after the server's pushback.
 func New(o Options) (*Client, error) {
 	var addresses []string
 	for _, a := range o.Addresses {
@@ -92,13 +105,13 @@ func New(o Options) (*Client, error) {
 	}
 	c := &Client{timeout: o.Timeout, extract: o.Extract}
 	for _, address := range addresses {
-		opts := dial
-		if strings.HasPrefix(address, "dns:") {
-			// grpc-go's default policy (pick_first) would send every call to
-			// the first address the name resolves to.
-			opts = append(opts[:len(opts):len(opts)],
-				grpc.WithDefaultServiceConfig(`{"loadBalancingConfig":[{"round_robin":{}}]}`))
+		// grpc-go's default policy (pick_first) would send every call to
+		// the first address a dns: name resolves to.
+		config, err := serviceConfig(strings.HasPrefix(address, "dns:"))
+		if err != nil {
+			return nil, err
 		}
+		opts := append([]grpc.DialOption{grpc.WithDefaultServiceConfig(config)}, dial...)
 		conn, err := grpc.NewClient(address, opts...)
 		if err != nil {
 			_ = c.Close()
@@ -110,15 +123,35 @@ func New(o Options) (*Client, error) {
 	return c, nil
 }
 
+// serviceConfig is govreportv1.ServiceConfig, with round_robin balancing
+// when roundRobin.
+func serviceConfig(roundRobin bool) (string, error) {
+	if !roundRobin {
+		return govreportv1.ServiceConfig, nil
+	}
+	var config map[string]any
+	if err := json.Unmarshal([]byte(govreportv1.ServiceConfig), &config); err != nil {
+		return "", fmt.Errorf("govreport: the embedded service config: %w", err)
+	}
+	config["loadBalancingConfig"] = []any{map[string]any{"round_robin": map[string]any{}}}
+	out, err := json.Marshal(config)
+	return string(out), err
+}
+
 func dialOptions(o Options) ([]grpc.DialOption, error) {
 	limit := o.MaxMessageBytes
 	if limit <= 0 {
 		limit = DefaultMaxMessageBytes
 	}
 	opts := []grpc.DialOption{
-		grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(limit), grpc.MaxCallSendMsgSize(limit)),
+		grpc.WithDefaultCallOptions(
+			grpc.MaxCallRecvMsgSize(limit), grpc.MaxCallSendMsgSize(limit),
+			// gRPC keeps what it sent (256 KiB by default) to send it again
+			// on a retry: any document sent whole can be retried.
+			grpc.MaxRetryRPCBufferSize(limit),
+		),
 	}
-	secure := o.TLS || o.CAFile != "" || o.CertFile != "" || o.KeyFile != ""
+	secure := o.TLS || o.CAFile != "" || o.CertFile != "" || o.KeyFile != "" || o.ServerName != ""
 	if secure {
 		cfg, err := tlsConfig(o)
 		if err != nil {
@@ -191,22 +224,15 @@ func (c *Client) Stub() govreportv1.ReportExtractorClient {
 	return c.stubs[(c.next.Add(1)-1)%uint32(len(c.stubs))]
 }
 
-// withDeadline bounds ctx by the client's timeout, if any.
-func (c *Client) withDeadline(ctx context.Context) (context.Context, context.CancelFunc) {
-	if c.timeout > 0 {
-		return context.WithTimeout(ctx, c.timeout)
-	}
-	return context.WithCancel(ctx)
-}
-
 // Validate checks a report, e.g. one typed in by hand; previous, if not nil,
 // is the same agency's report for the year before (rule R7). The filed year
-// (rule R9) is that of Options.Extract.
-func (c *Client) Validate(ctx context.Context, report, previous *govreportv1.AnnualReport) (*govreportv1.ValidationReport, error) {
-	ctx, cancel := c.withDeadline(ctx)
+// (rule R9) is WithFiledYear's, or that of Options.Extract.
+func (c *Client) Validate(ctx context.Context, report, previous *govreportv1.AnnualReport, opts ...CallOption) (*govreportv1.ValidationReport, error) {
+	s := c.settings(opts)
+	ctx, cancel := s.deadline(ctx)
 	defer cancel()
 	resp, err := c.Stub().Validate(ctx, &govreportv1.ValidateRequest{
-		Report: report, PreviousYearReport: previous, FiledYear: c.extract.GetFiledYear(),
+		Report: report, PreviousYearReport: previous, FiledYear: s.extract.GetFiledYear(),
 	})
 	if err != nil {
 		return nil, asError(err)
@@ -215,9 +241,11 @@ func (c *Client) Validate(ctx context.Context, report, previous *govreportv1.Ann
 }
 
 // GetTemplate returns the labels and structure of a template version
-// (TemplateVersion_TEMPLATE_VERSION_UNSPECIFIED: the 2021 template).
-func (c *Client) GetTemplate(ctx context.Context, version govreportv1.TemplateVersion) (*govreportv1.TemplateDefinition, error) {
-	ctx, cancel := c.withDeadline(ctx)
+// (TemplateVersion_TEMPLATE_VERSION_UNSPECIFIED: the 2021 template). Of
+// the CallOptions, only WithTimeLimit applies.
+func (c *Client) GetTemplate(ctx context.Context, version govreportv1.TemplateVersion, opts ...CallOption) (*govreportv1.TemplateDefinition, error) {
+	s := c.settings(opts)
+	ctx, cancel := s.deadline(ctx)
 	defer cancel()
 	resp, err := c.Stub().GetTemplate(ctx, &govreportv1.GetTemplateRequest{Version: version})
 	if err != nil {

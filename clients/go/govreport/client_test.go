@@ -269,6 +269,7 @@ func TestExtractMany(t *testing.T) {
 	if !errors.Is(results[3].Err, fs.ErrNotExist) {
 		t.Errorf("missing file: got %v", results[3].Err)
 	}
+	wantError(t, results[3].Err, codes.NotFound, govreport.ReasonNotFound)
 }
 
 func TestExtractManyStopsEarly(t *testing.T) {
@@ -353,19 +354,19 @@ func TestCallErrors(t *testing.T) {
 	t.Run("deadline", func(t *testing.T) {
 		c := newClient(t, govreport.Options{Timeout: time.Nanosecond})
 		_, err := c.GetTemplate(ctx, govreportv1.TemplateVersion_TEMPLATE_VERSION_2021)
-		e := wantError(t, err, codes.DeadlineExceeded, "")
-		if e.ReasonOrCode() != "DEADLINE_EXCEEDED" {
-			t.Errorf("ReasonOrCode = %q", e.ReasonOrCode())
+		wantError(t, err, codes.DeadlineExceeded, govreport.ReasonDeadlineExceeded)
+		if !errors.Is(err, context.DeadlineExceeded) {
+			t.Errorf("errors.Is(%v, context.DeadlineExceeded) is false", err)
 		}
 	})
 	t.Run("unavailable", func(t *testing.T) {
 		// Port 1 on loopback: nothing listens there.
 		c := newClient(t, govreport.Options{Addresses: []string{"127.0.0.1:1"}})
 		_, err := c.Extract(ctx, []byte("x"), "x.txt")
-		wantError(t, err, codes.Unavailable, "")
+		wantError(t, err, codes.Unavailable, govreport.ReasonUnavailable)
 		n := 0
 		for r := range c.ExtractMany(ctx, []string{sample(seed2021), sample(seedB)}) {
-			wantError(t, r.Err, codes.Unavailable, "")
+			wantError(t, r.Err, codes.Unavailable, govreport.ReasonUnavailable)
 			n++
 		}
 		if n != 2 {

@@ -1,12 +1,9 @@
 package govreport
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"io"
-	"os"
-	"path/filepath"
 
 	govreportv1 "github.com/govreport/govreport/clients/go/gen/govreport/v1"
 )
@@ -14,49 +11,44 @@ import (
 // Extract extracts one document from its bytes. filename is for the
 // server's messages only (the format is detected from the bytes). Documents
 // over UploadThreshold are sent with ExtractUpload, in ChunkSize chunks.
-func (c *Client) Extract(ctx context.Context, content []byte, filename string) (*govreportv1.Extraction, error) {
-	ctx, cancel := c.withDeadline(ctx)
-	defer cancel()
-	return c.extract1(ctx, c.Stub(), content, filename)
+func (c *Client) Extract(ctx context.Context, content []byte, filename string, opts ...CallOption) (*govreportv1.Extraction, error) {
+	return c.ExtractDocument(ctx, Bytes(filename, content), opts...)
 }
 
 // ExtractFile extracts the document at path, sent under its base name.
 // A file over UploadThreshold is streamed from disk, never held whole.
-// An error reading the file is returned as is (an *fs.PathError), not as
-// an *Error.
-func (c *Client) ExtractFile(ctx context.Context, path string) (*govreportv1.Extraction, error) {
-	ctx, cancel := c.withDeadline(ctx)
+// A file that does not exist is an *Error with Reason NOT_FOUND
+// (errors.Is(err, fs.ErrNotExist)); one that cannot be read, UNREADABLE;
+// both unwrap to the *fs.PathError.
+func (c *Client) ExtractFile(ctx context.Context, path string, opts ...CallOption) (*govreportv1.Extraction, error) {
+	return c.ExtractDocument(ctx, File(path), opts...)
+}
+
+// ExtractReader extracts the document read from r, sent under name.
+func (c *Client) ExtractReader(ctx context.Context, name string, r io.Reader, opts ...CallOption) (*govreportv1.Extraction, error) {
+	return c.ExtractDocument(ctx, Reader(name, r), opts...)
+}
+
+// ExtractDocument extracts one document: a File, Bytes or Reader. Its
+// deadline is Options.Timeout, or WithTimeLimit's.
+func (c *Client) ExtractDocument(ctx context.Context, doc Document, opts ...CallOption) (*govreportv1.Extraction, error) {
+	s := c.settings(opts, doc.opts)
+	ctx, cancel := s.deadline(ctx)
 	defer cancel()
-	return c.extractFile(ctx, c.Stub(), path)
+	return c.extractDocument(ctx, c.Stub(), doc, s.extract)
 }
 
-func (c *Client) extractFile(ctx context.Context, stub govreportv1.ReportExtractorClient, path string) (*govreportv1.Extraction, error) {
-	f, err := os.Open(path)
+func (c *Client) extractDocument(ctx context.Context, stub govreportv1.ReportExtractorClient, doc Document, options *govreportv1.ExtractOptions) (*govreportv1.Extraction, error) {
+	content, big, size, err := doc.open()
 	if err != nil {
 		return nil, err
 	}
-	defer f.Close()
-	info, err := f.Stat()
-	if err != nil {
-		return nil, err
-	}
-	name := filepath.Base(path)
-	if info.Size() > UploadThreshold {
-		return c.upload(ctx, stub, f, info.Size(), name)
-	}
-	content, err := io.ReadAll(f)
-	if err != nil {
-		return nil, err
-	}
-	return c.extract1(ctx, stub, content, name)
-}
-
-func (c *Client) extract1(ctx context.Context, stub govreportv1.ReportExtractorClient, content []byte, filename string) (*govreportv1.Extraction, error) {
-	if len(content) > UploadThreshold {
-		return c.upload(ctx, stub, bytes.NewReader(content), int64(len(content)), filename)
+	if big != nil {
+		defer big.Close()
+		return c.upload(ctx, stub, big, size, doc, options)
 	}
 	resp, err := stub.Extract(ctx, &govreportv1.ExtractRequest{
-		Content: content, Filename: filename, Options: c.extract,
+		Content: content, Filename: doc.Name, Options: options,
 	})
 	if err != nil {
 		return nil, asError(err)
@@ -64,9 +56,11 @@ func (c *Client) extract1(ctx context.Context, stub govreportv1.ReportExtractorC
 	return resp.GetExtraction(), nil
 }
 
-// upload sends the header, with the size so that the server can refuse an
-// oversized document before it is sent, then the bytes in chunks.
-func (c *Client) upload(ctx context.Context, stub govreportv1.ReportExtractorClient, r io.Reader, size int64, filename string) (*govreportv1.Extraction, error) {
+// upload sends the header, with the size (if known) so that the server can
+// refuse an oversized document before it is sent, then the bytes in
+// chunks. The channel keeps up to MaxMessageBytes of what was sent, so that
+// its retry policy can send it again.
+func (c *Client) upload(ctx context.Context, stub govreportv1.ReportExtractorClient, r io.Reader, size int64, doc Document, options *govreportv1.ExtractOptions) (*govreportv1.Extraction, error) {
 	// Canceling the stream tells the server to drop a partial upload when
 	// reading the file fails half-way.
 	ctx, cancel := context.WithCancel(ctx)
@@ -76,12 +70,12 @@ func (c *Client) upload(ctx context.Context, stub govreportv1.ReportExtractorCli
 		return nil, asError(err)
 	}
 	header := &govreportv1.ExtractUploadRequest{Part: &govreportv1.ExtractUploadRequest_Header{
-		Header: &govreportv1.UploadHeader{Filename: filename, Options: c.extract, SizeBytes: size},
+		Header: &govreportv1.UploadHeader{Filename: doc.Name, Options: options, SizeBytes: size},
 	}}
 	// Send returns io.EOF when the server has ended the call (e.g. TOO_LARGE
 	// on the header): its status then comes from CloseAndRecv.
 	if err := stream.Send(header); err == nil {
-		if err := sendChunks(stream, r); err != nil {
+		if err := sendChunks(stream, r, doc); err != nil {
 			return nil, err
 		}
 	} else if !errors.Is(err, io.EOF) {
@@ -94,7 +88,7 @@ func (c *Client) upload(ctx context.Context, stub govreportv1.ReportExtractorCli
 	return resp.GetExtraction(), nil
 }
 
-func sendChunks(stream govreportv1.ReportExtractor_ExtractUploadClient, r io.Reader) error {
+func sendChunks(stream govreportv1.ReportExtractor_ExtractUploadClient, r io.Reader, doc Document) error {
 	for {
 		// A fresh buffer each time: grpc-go may still hold a sent message.
 		chunk := make([]byte, ChunkSize)
@@ -111,7 +105,11 @@ func sendChunks(stream govreportv1.ReportExtractor_ExtractUploadClient, r io.Rea
 		case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
 			return nil
 		case err != nil:
-			return err
+			var e *Error
+			if errors.As(err, &e) {
+				return e
+			}
+			return fileError(doc.label(), doc.label(), err)
 		}
 	}
 }

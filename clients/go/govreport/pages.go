@@ -35,15 +35,15 @@ var zipTime = time.Date(1980, 1, 1, 0, 0, 0, 0, time.UTC)
 //
 // No paths, or a file that is not a .png, .jpg, .jpeg, .tif, .tiff, .bmp or
 // .webp image (by its name, in any case), is refused before any call with
-// an *Error of code InvalidArgument (and no Reason) naming the file. An
-// error reading a file is returned as is (an *fs.PathError), as
-// ExtractFile does.
-func (c *Client) ExtractPages(ctx context.Context, paths []string) (*govreportv1.Extraction, error) {
+// an *Error of code and Reason INVALID_ARGUMENT naming the file. A page
+// that cannot be read is an *Error NOT_FOUND or UNREADABLE whose message
+// starts with its path, unwrapping to its *fs.PathError.
+func (c *Client) ExtractPages(ctx context.Context, paths []string, opts ...CallOption) (*govreportv1.Extraction, error) {
 	archive, err := pagesZip(paths)
 	if err != nil {
 		return nil, err
 	}
-	return c.Extract(ctx, archive, PagesFilename)
+	return c.Extract(ctx, archive, PagesFilename, opts...)
 }
 
 // pagesZip is the archive ExtractPages sends: the files stored (images are
@@ -51,11 +51,11 @@ func (c *Client) ExtractPages(ctx context.Context, paths []string) (*govreportv1
 // the server), named by their place in paths and their base name.
 func pagesZip(paths []string) ([]byte, error) {
 	if len(paths) == 0 {
-		return nil, &Error{Code: codes.InvalidArgument, Message: "no pages: a page set needs at least one page image"}
+		return nil, &Error{Code: codes.InvalidArgument, Reason: codeName(codes.InvalidArgument), Message: "no pages: a page set needs at least one page image"}
 	}
 	for i, path := range paths {
 		if !isPageImage(path) {
-			return nil, &Error{Code: codes.InvalidArgument, Message: fmt.Sprintf(
+			return nil, &Error{Code: codes.InvalidArgument, Reason: codeName(codes.InvalidArgument), Message: fmt.Sprintf(
 				"page %d, %s, is not a page image: pages are %s files", i+1, path, strings.Join(pageExtensions, ", "))}
 		}
 	}
@@ -63,7 +63,7 @@ func pagesZip(paths []string) ([]byte, error) {
 	w := zip.NewWriter(&buf)
 	for i, path := range paths {
 		if err := addPage(w, fmt.Sprintf("%04d-%s", i+1, filepath.Base(path)), path); err != nil {
-			return nil, err
+			return nil, fileError(path, PagesFilename, err)
 		}
 	}
 	if err := w.Close(); err != nil {

@@ -97,8 +97,8 @@ func TestPagesZipRefuses(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := pagesZip(tc.paths)
 			var e *Error
-			if !errors.As(err, &e) || e.Code != codes.InvalidArgument || e.Reason != "" {
-				t.Fatalf("got %v (%T), want an *Error INVALID_ARGUMENT without a reason", err, err)
+			if !errors.As(err, &e) || e.Code != codes.InvalidArgument || e.Reason != "INVALID_ARGUMENT" {
+				t.Fatalf("got %v (%T), want an *Error INVALID_ARGUMENT, reason the code's name", err, err)
 			}
 			if !strings.Contains(e.Message, tc.want) {
 				t.Errorf("message %q does not say %q", e.Message, tc.want)
@@ -109,12 +109,17 @@ func TestPagesZipRefuses(t *testing.T) {
 		})
 	}
 
-	// A missing page is the *fs.PathError itself, as for ExtractFile.
+	// A missing page is an *Error NOT_FOUND naming it, wrapping its
+	// *fs.PathError, as for ExtractFile.
 	missing := filepath.Join(t.TempDir(), "missing.png")
 	_, err := pagesZip([]string{images[0], missing})
 	var pathErr *fs.PathError
 	if !errors.Is(err, fs.ErrNotExist) || !errors.As(err, &pathErr) || pathErr.Path != missing {
 		t.Errorf("missing page: got %v (%T)", err, err)
+	}
+	var e *Error
+	if !errors.As(err, &e) || e.Code != codes.NotFound || e.Reason != ReasonNotFound || e.Message != missing+": no such file" {
+		t.Errorf("missing page: got %#v", err)
 	}
 }
 

@@ -1,8 +1,10 @@
 package main
 
 import (
+	"archive/zip"
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -106,7 +108,7 @@ func TestExtractSeveral(t *testing.T) {
 	if strings.Join(names, " ") != strings.Join(want, " ") {
 		t.Errorf("lines for %v, want %v in the order given", names, want)
 	}
-	for _, prefix := range []string{garbage + ": UNSUPPORTED_FORMAT: ", missing + ": NOT_FOUND: no such file"} {
+	for _, prefix := range []string{"govreport-client: " + garbage + ": UNSUPPORTED_FORMAT: ", "govreport-client: " + missing + ": NOT_FOUND: no such file\n"} {
 		if !strings.Contains(stderr, "\n"+prefix) && !strings.HasPrefix(stderr, prefix) {
 			t.Errorf("stderr has no line %q: %q", prefix, stderr)
 		}
@@ -141,12 +143,13 @@ func pagePaths() []string {
 func TestExtractPages(t *testing.T) {
 	args := append([]string{"extract", "--server", server.Addr, "--pages"}, pagePaths()...)
 	code, stdout, stderr := runCommand(args...)
-	if code != exitOK || stderr != "" {
-		t.Fatalf("exit %d, stderr %q", code, stderr)
-	}
 	xs := lines(t, stdout)
 	if len(xs) != 1 {
 		t.Fatalf("want one line for the pages, got %q", stdout)
+	}
+	// Exit 1 when the report has findings of error severity, 0 when not.
+	if want := map[bool]int{false: exitOK, true: exitFindings}[hasErrors(xs[0].GetValidation())]; code != want || stderr != "" {
+		t.Fatalf("exit %d (want %d), stderr %q", code, want, stderr)
 	}
 	doc := xs[0].GetDocument()
 	if doc.GetFormat() != govreportv1.DocumentFormat_DOCUMENT_FORMAT_PAGE_SET || doc.GetPageCount() != 3 || doc.GetFilename() != "pages.zip" {
@@ -163,8 +166,8 @@ func TestExtractPagesRefused(t *testing.T) {
 		pages []string
 		want  string
 	}{
-		{[]string{pagePaths()[0], "notes.txt"}, "pages.zip: INVALID_ARGUMENT: page 2, notes.txt, is not a page image"},
-		{[]string{pagePaths()[0], missing}, "pages.zip: NOT_FOUND: " + missing + ": no such file\n"},
+		{[]string{pagePaths()[0], "notes.txt"}, "govreport-client: pages.zip: INVALID_ARGUMENT: page 2, notes.txt, is not a page image"},
+		{[]string{pagePaths()[0], missing}, "govreport-client: pages.zip: NOT_FOUND: " + missing + ": no such file\n"},
 	} {
 		// Refused before any call: nothing listens on port 1.
 		code, stdout, stderr := runCommand(append([]string{"extract", "--server", "127.0.0.1:1", "--pages"}, tc.pages...)...)
@@ -174,5 +177,175 @@ func TestExtractPagesRefused(t *testing.T) {
 	}
 	if code, _, stderr := runCommand("extract", "--pages"); code != exitFailed || !strings.Contains(stderr, "no FILE") {
 		t.Errorf("--pages and no file: exit %d, stderr %q", code, stderr)
+	}
+}
+
+func TestExitFindings(t *testing.T) {
+	// The 2023 report filed under 2021: rule R9's error finding, exit 1.
+	code, stdout, stderr := runCommand("extract", "--server", server.Addr, "--filed-year", "2021", sample("000_920faedf84c991f1"))
+	if code != exitFindings || stderr != "" {
+		t.Fatalf("exit %d, stderr %q", code, stderr)
+	}
+	xs := lines(t, stdout)
+	found := false
+	for _, f := range xs[0].GetValidation().GetFindings() {
+		if f.GetRuleId() == "R9" && f.GetExpected() == "2021" && f.GetFound() == "2023" &&
+			f.GetSeverity() == govreportv1.Severity_SEVERITY_ERROR {
+			found = true
+		}
+	}
+	if !found {
+		t.Errorf("no R9 finding for --filed-year 2021: %v", xs[0].GetValidation())
+	}
+	// A failed file wins over findings: exit 2.
+	code, _, _ = runCommand("extract", "--server", server.Addr, "--filed-year", "2021",
+		sample("000_920faedf84c991f1"), filepath.Join(t.TempDir(), "missing.txt"))
+	if code != exitFailed {
+		t.Errorf("findings and a failed file: exit %d", code)
+	}
+}
+
+// protojson's defaults: lowerCamelCase, int64 as strings, enums by name,
+// defaults left out, UTF-8 unescaped; one compact line.
+func TestJSON(t *testing.T) {
+	t.Setenv("GOVREPORT_SERVER", server.Addr) // no --server: the variable's
+	code, stdout, stderr := runCommand("extract", sample("000_920faedf84c991f1"))
+	if code != exitOK || stderr != "" {
+		t.Fatalf("exit %d, stderr %q", code, stderr)
+	}
+	line := strings.TrimSuffix(stdout, "\n")
+	var compact bytes.Buffer
+	if err := json.Compact(&compact, []byte(line)); err != nil || compact.String() != line || strings.Contains(line, "\n") {
+		t.Errorf("not one compact JSON line: %v", err)
+	}
+	var doc struct {
+		Document map[string]any `json:"document"`
+	}
+	if err := json.Unmarshal([]byte(line), &doc); err != nil {
+		t.Fatal(err)
+	}
+	size, _ := os.Stat(sample("000_920faedf84c991f1"))
+	if doc.Document["sizeBytes"] != fmt.Sprint(size.Size()) || doc.Document["format"] != "DOCUMENT_FORMAT_TEXT" {
+		t.Errorf("document: %v", doc.Document)
+	}
+	for _, want := range []string{`"agency":"绥芬河市卫生健康局"`, `"reportYear":2023`, `"count":"292"`} {
+		if !strings.Contains(line, want) {
+			t.Errorf("no %s in the line", want)
+		}
+	}
+	for _, unwanted := range []string{`\u`, `"pageCount":0`, `"ocrPages":[]`} {
+		if strings.Contains(line, unwanted) {
+			t.Errorf("%s in the line", unwanted)
+		}
+	}
+}
+
+// --timeout is each document's deadline: alone, its call's; in a batch,
+// its time_limit. A scan cannot be read in a millisecond.
+func TestTimeout(t *testing.T) {
+	dir := t.TempDir()
+	var scans []string
+	for _, name := range []string{"a.zip", "b.zip"} {
+		path := filepath.Join(dir, name)
+		if err := os.WriteFile(path, pageSet(t), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		scans = append(scans, path)
+	}
+	for _, files := range [][]string{scans[:1], scans} {
+		args := append([]string{"extract", "--server", server.Addr, "--timeout", "0.001"}, files...)
+		code, stdout, stderr := runCommand(args...)
+		got := strings.Split(strings.TrimSuffix(stderr, "\n"), "\n")
+		if code != exitFailed || stdout != "" || len(got) != len(files) {
+			t.Fatalf("%d files: exit %d, stdout %q, stderr %q", len(files), code, stdout, stderr)
+		}
+		for i, line := range got {
+			if prefix := "govreport-client: " + files[i] + ": DEADLINE_EXCEEDED: "; !strings.HasPrefix(line, prefix) {
+				t.Errorf("stderr line %q, want %q…", line, prefix)
+			}
+		}
+	}
+}
+
+// pageSet is the ZIP of the library's page images, as --pages sends it.
+func pageSet(t *testing.T) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	w := zip.NewWriter(&buf)
+	for i, path := range pagePaths() {
+		content, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		member, err := w.CreateHeader(&zip.FileHeader{Name: fmt.Sprintf("%04d-%s", i+1, filepath.Base(path)), Method: zip.Store})
+		if err != nil {
+			t.Fatal(err)
+		}
+		member.Write(content)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+func TestToken(t *testing.T) {
+	s, err := testserver.Start("--auth-tokens", "s3cret")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Stop()
+	dir := t.TempDir()
+	good, bad := filepath.Join(dir, "good"), filepath.Join(dir, "bad")
+	os.WriteFile(good, []byte("s3cret\n"), 0o600)
+	os.WriteFile(bad, []byte("guess\n"), 0o600)
+	doc := sample("000_920faedf84c991f1")
+	for _, tc := range []struct {
+		env  string
+		args []string
+		code int
+	}{
+		{"", []string{"--token", "s3cret"}, exitOK},
+		{"", []string{"--token-file", good}, exitOK},
+		{"s3cret", nil, exitOK},                               // GOVREPORT_TOKEN
+		{"s3cret", []string{"--token-file", bad}, exitFailed}, // the flag over the variable
+		{"", nil, exitFailed},
+		{"", []string{"--token", "guess"}, exitFailed},
+	} {
+		t.Setenv("GOVREPORT_TOKEN", tc.env)
+		args := append(append([]string{"extract", "--server", s.Addr}, tc.args...), doc)
+		code, _, stderr := runCommand(args...)
+		if code != tc.code {
+			t.Errorf("%q, GOVREPORT_TOKEN=%q: exit %d, stderr %q", tc.args, tc.env, code, stderr)
+		}
+		if code == exitFailed && !strings.HasPrefix(stderr, "govreport-client: "+doc+": UNAUTHENTICATED: ") {
+			t.Errorf("%q: stderr %q", tc.args, stderr)
+		}
+	}
+	missing := filepath.Join(dir, "missing")
+	code, _, stderr := runCommand("extract", "--server", s.Addr, "--token-file", missing, doc)
+	if code != exitFailed || stderr != "govreport-client: "+missing+": NOT_FOUND: no such file\n" {
+		t.Errorf("missing token file: exit %d, stderr %q", code, stderr)
+	}
+}
+
+func TestTLSFlags(t *testing.T) {
+	doc := sample("000_920faedf84c991f1")
+	missing := filepath.Join(t.TempDir(), "ca.pem")
+	for _, args := range [][]string{
+		{"--tls-cert", "client.pem"}, // without its key
+		{"--tls-ca", missing},        // no such CA file
+		{"--timeout", "-1"},          // not a deadline
+		{"--filed-year", "x"},        // not a year
+	} {
+		code, stdout, stderr := runCommand(append(append([]string{"extract", "--server", server.Addr}, args...), doc)...)
+		if code != exitFailed || stdout != "" || !strings.Contains(stderr, "govreport-client") && !strings.Contains(stderr, "invalid value") {
+			t.Errorf("%q: exit %d, stdout %q, stderr %q", args, code, stdout, stderr)
+		}
+	}
+	// TLS to a plaintext server: the handshake fails, UNAVAILABLE.
+	code, _, stderr := runCommand("extract", "--server", server.Addr, "--tls-server-name", "localhost", doc)
+	if code != exitFailed || !strings.HasPrefix(stderr, "govreport-client: "+doc+": UNAVAILABLE: ") {
+		t.Errorf("--tls-server-name against plaintext: exit %d, stderr %q", code, stderr)
 	}
 }

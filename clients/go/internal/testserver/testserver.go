@@ -7,9 +7,13 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -24,9 +28,12 @@ const startTimeout = 90 * time.Second
 type Server struct {
 	// Addr is host:port.
 	Addr string
-	cmd  *exec.Cmd
-	logs *syncBuffer
-	done chan error
+	// MetricsAddr is the host:port of the Prometheus metrics, when the
+	// server was started with --metrics-port.
+	MetricsAddr string
+	cmd         *exec.Cmd
+	logs        *syncBuffer
+	done        chan error
 
 	stopOnce sync.Once
 	stopErr  error
@@ -85,14 +92,19 @@ func Start(args ...string) (*Server, error) {
 		return nil, fmt.Errorf("testserver: %s: %w", bin, err)
 	}
 
-	// The first line is "govreport listening on HOST:PORT"; keep reading
-	// after it so that the server never blocks on a full pipe. Wait closes
-	// the pipe once the server exits, which ends the reading even if a
-	// worker process of it still holds its end.
-	first := make(chan string, 1)
+	// The first line is "govreport listening on HOST:PORT", the second
+	// (with --metrics-port) "govreport metrics on HOST:PORT"; keep reading
+	// after them so that the server never blocks on a full pipe. Wait
+	// closes the pipe once the server exits, which ends the reading even if
+	// a worker process of it still holds its end.
+	wanted := 1
+	if slices.Contains(args, "--metrics-port") {
+		wanted = 2
+	}
+	first := make(chan string, wanted)
 	go func() {
 		lines := bufio.NewScanner(stdout)
-		if lines.Scan() {
+		for n := 0; n < wanted && lines.Scan(); n++ {
 			first <- lines.Text()
 		}
 		close(first)
@@ -100,19 +112,79 @@ func Start(args ...string) (*Server, error) {
 		}
 	}()
 	go func() { s.done <- cmd.Wait() }()
-	select {
-	case line, ok := <-first:
-		const prefix = "govreport listening on "
-		if ok && strings.HasPrefix(line, prefix) {
-			s.Addr = strings.TrimSpace(strings.TrimPrefix(line, prefix))
-			return s, nil
+	timeout := time.After(startTimeout)
+	for _, prefix := range []string{"govreport listening on ", "govreport metrics on "}[:wanted] {
+		select {
+		case line, ok := <-first:
+			if !ok || !strings.HasPrefix(line, prefix) {
+				_ = s.Stop()
+				return nil, fmt.Errorf("testserver: unexpected line %q, want %q…; server log:\n%s", line, prefix, s.Logs())
+			}
+			address := strings.TrimSpace(strings.TrimPrefix(line, prefix))
+			if s.Addr == "" {
+				s.Addr = address
+			} else {
+				s.MetricsAddr = address
+			}
+		case <-timeout:
+			_ = s.Stop()
+			return nil, fmt.Errorf("testserver: no address after %s; server log:\n%s", startTimeout, s.Logs())
 		}
-		_ = s.Stop()
-		return nil, fmt.Errorf("testserver: unexpected first line %q; server log:\n%s", line, s.Logs())
-	case <-time.After(startTimeout):
-		_ = s.Stop()
-		return nil, fmt.Errorf("testserver: no address after %s; server log:\n%s", startTimeout, s.Logs())
 	}
+	return s, nil
+}
+
+// Metric is the value of a sample of the server's /metrics, e.g.
+// "govreport_worker_failures_total"; 0 when it is not there (yet).
+func (s *Server) Metric(sample string) (float64, error) {
+	if s.MetricsAddr == "" {
+		return 0, errors.New("testserver: the server was started without --metrics-port")
+	}
+	resp, err := http.Get("http://" + s.MetricsAddr + "/metrics")
+	if err != nil {
+		return 0, err
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return 0, err
+	}
+	for line := range strings.Lines(string(body)) {
+		name, value, ok := strings.Cut(strings.TrimSpace(line), " ")
+		if ok && name == sample {
+			return strconv.ParseFloat(value, 64)
+		}
+	}
+	return 0, nil
+}
+
+// Workers are the pids of the server's worker processes: its children
+// started by multiprocessing's spawn (the resource tracker left out).
+func (s *Server) Workers() []int {
+	pid := s.cmd.Process.Pid
+	tasks, err := os.ReadDir(fmt.Sprintf("/proc/%d/task", pid))
+	if err != nil {
+		return nil
+	}
+	var workers []int
+	for _, task := range tasks {
+		children, err := os.ReadFile(fmt.Sprintf("/proc/%d/task/%s/children", pid, task.Name()))
+		if err != nil {
+			continue
+		}
+		for _, field := range strings.Fields(string(children)) {
+			child, err := strconv.Atoi(field)
+			if err != nil {
+				continue
+			}
+			cmdline, err := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", child))
+			if err == nil && bytes.Contains(cmdline, []byte("spawn_main")) && !slices.Contains(workers, child) {
+				workers = append(workers, child)
+			}
+		}
+	}
+	slices.Sort(workers)
+	return workers
 }
 
 // Stop sends SIGTERM and waits for the server to exit; it kills it if it
