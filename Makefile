@@ -4,7 +4,8 @@
 #   make demo    start a server, extract the bundled samples through it, stop it
 #   make test    every suite (pytest, then each client built and its own tests), a summary line each
 #   make clients build the three thin clients (generated code included)
-#   make image   build the container image without a Docker engine (debootstrap + podman) and smoke-test it
+#   make gateway build the HTTP/JSON gateway, gateway/bin/govreport-gateway (docs/http.md)
+#   make image   build the container images (server, gateway) without a Docker engine (podman) and smoke-test them
 #   make load    the load test: 16 clients for 5 minutes against one server (not part of make test)
 #   make lint    ruff, mypy, import layers (lint-imports), buf lint, buf breaking against v1 as it first landed
 #   make bench   timings and accuracy: docs/benchmarks.md (text, HTML, DOCX, PDF), docs/ocr-benchmarks.md (scans)
@@ -31,7 +32,7 @@ INSTALL_STAMP := $(STAMPS)/install-$(INSTALL_KEY)
 PROTO_STAMP := $(STAMPS)/proto-$(PROTO_KEY)
 SYSDEPS_STAMP := $(STAMPS)/system-deps-$(SYSDEPS_KEY)
 
-.PHONY: help setup system-deps proto demo test lint bench clean distclean FORCE clients test-clients load image
+.PHONY: help setup system-deps proto demo test lint bench clean distclean FORCE clients test-clients gateway load image
 
 help:
 	@sed -n 's/^#   make /  make /p' Makefile
@@ -107,6 +108,11 @@ clients: setup
 	cd clients/typescript && npm ci --no-audit --no-fund --loglevel=error && npm run build
 	cd clients/java && mvn -B -q -DskipTests package
 
+# The HTTP/JSON gateway (gateway/, docs/http.md): generates its Go code with the venv's protoc, so
+# `setup` first. Its tests (make -C gateway test) are the gateway suites of tests/suites.sh.
+gateway: setup
+	$(MAKE) -C gateway build
+
 # Each client's own tests start a real server from .venv/bin/govreport.
 test-clients: clients
 	$(MAKE) -C clients/go test
@@ -117,9 +123,11 @@ load: setup
 	$(BIN)/python bench/load.py
 
 # deploy/image.sh: base from debootstrap, podman build --isolation=chroot, then `govreport serve`
-# from the image's root filesystem under chroot, checked with the host's CLI.
+# from the image's root filesystem under chroot, checked with the host's CLI. deploy/gateway/image.sh:
+# the gateway's FROM scratch image, its binary run from its root filesystem, checked with curl.
 image: setup
 	bash deploy/image.sh
+	bash deploy/gateway/image.sh
 
 lint: setup
 	$(BIN)/ruff check .
@@ -127,6 +135,7 @@ lint: setup
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 	$(BIN)/hadolint Dockerfile
+	$(BIN)/hadolint deploy/gateway/Dockerfile
 	cd proto && ../$(BIN)/buf lint
 	@# buf breaking: the protos must stay compatible with v1 as it first landed (the commit that
 	@# added proto/buf.yaml), so no commit since, CI's clone of main included, can break clients.
@@ -145,6 +154,7 @@ bench: setup
 clean:
 	rm -rf $(STAMPS) $(GEN_DIR) .pytest_cache .mypy_cache .ruff_cache build dist server/*.egg-info
 	$(MAKE) -C clients/go clean
+	$(MAKE) -C gateway clean
 	rm -rf clients/typescript/dist clients/typescript/dist-test clients/typescript/src/gen clients/java/target
 	find . -path ./$(VENV) -prune -o -name __pycache__ -type d -print0 | xargs -0 rm -rf
 

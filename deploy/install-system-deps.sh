@@ -31,6 +31,11 @@ TEST_PACKAGES=(
   chromium
   # TLS tests (tests/test_production.py) make their certificates with openssl.
   openssl
+  # The gateway's end-to-end tests (gateway/e2e_test.go) and image smoke test
+  # (deploy/gateway/image.sh) call it with curl; its image takes the CA bundle from
+  # ca-certificates (make -C gateway context).
+  curl
+  ca-certificates
 )
 case "$WHAT" in
   runtime) APT_PACKAGES=("${RUNTIME_PACKAGES[@]}") ;;

@@ -2,8 +2,8 @@
 # Runs every test suite, each to its end even when another fails, then prints one line per suite
 # and exits 1 if any failed: a Python failure cannot hide the Go, TypeScript and Java results.
 #
-#   bash tests/suites.sh [SUITE ...]     (go-build typescript-build java-build python go
-#                                         typescript java; all, in this order, by default)
+#   bash tests/suites.sh [SUITE ...]     (go-build gateway-build typescript-build java-build python
+#                                         go gateway typescript java; all, in this order, by default)
 #
 # Called by `make test` after `make setup`. The clients' tests start a real server from
 # .venv/bin/govreport.
@@ -14,14 +14,16 @@ BIN=.venv/bin
 # The clients are built first: tests/test_clients.py (in the Python suite) runs them too.
 declare -A RUN=(
   [go-build]="make --no-print-directory -C clients/go build"
+  [gateway-build]="make --no-print-directory -C gateway build"
   [typescript-build]="cd clients/typescript && npm ci --no-audit --no-fund --loglevel=error && npm run build"
   [java-build]="cd clients/java && mvn -B -q -DskipTests package"
   [python]="$BIN/pytest -q"
   [go]="make --no-print-directory -C clients/go test"
+  [gateway]="make --no-print-directory -C gateway test"
   [typescript]="cd clients/typescript && npm test"
   [java]="cd clients/java && mvn -B -q test"
 )
-ALL=(go-build typescript-build java-build python go typescript java)
+ALL=(go-build gateway-build typescript-build java-build python go gateway typescript java)
 ORDER=("${ALL[@]}")
 [ $# -gt 0 ] && ORDER=("$@")
 
