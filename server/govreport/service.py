@@ -510,6 +510,7 @@ class ReportExtractorServicer(service_pb2_grpc.ReportExtractorServicer):
 
         reader = asyncio.create_task(feed())
         closing = asyncio.ensure_future(self._closing.wait())
+        pending: asyncio.Future[service_pb2.ExtractBatchResponse | None] | None = None
         try:
             while True:
                 pending = asyncio.ensure_future(results.get())
@@ -528,6 +529,8 @@ class ReportExtractorServicer(service_pb2_grpc.ReportExtractorServicer):
             raise
         finally:
             closing.cancel()
+            if pending is not None:  # a caller that cancels leaves the next get() waiting
+                pending.cancel()
             reader.cancel()
             for task in list(tasks):
                 task.cancel()
