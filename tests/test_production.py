@@ -201,6 +201,34 @@ def test_the_client_retries_a_call_whose_worker_died(
     assert one_worker.metric_reaches(failures, before + 1) == before + 1
 
 
+def test_the_client_waits_out_overloaded_and_is_served(
+    one_worker: ServerProcess, scan: bytes
+) -> None:
+    """A full queue refuses the call UNAVAILABLE / OVERLOADED with a pushback; govreport.Client
+    sends it again after that delay, and the caller sees only the report."""
+    refused = 'govreport_requests_total{code="UNAVAILABLE",method="Extract"}'
+    before = one_worker.metric(refused)
+    with grpc.insecure_channel(one_worker.address) as channel, ThreadPoolExecutor(2) as pool:
+        stub = stub_of(channel)
+        running = pool.submit(extract, stub, scan, "running.tif")
+        # Taken up by the worker: the call is in, and no longer queued.
+        deadline = time.monotonic() + 30
+        while not (
+            one_worker.metric("govreport_in_flight") >= 1
+            and one_worker.metric("govreport_queue_depth") == 0
+        ):
+            assert time.monotonic() < deadline and not running.done()
+            time.sleep(0.05)
+        waiting = pool.submit(extract, stub, scan, "waiting.tif")
+        assert one_worker.metric_reaches("govreport_queue_depth", 1) == 1  # the queue is full
+        with Client(one_worker.address) as client:
+            extraction = client.extract(SEED.read_bytes(), "patient.txt")
+        assert extraction.report.metadata.agency
+        assert one_worker.metric(refused) >= before + 1  # refused at least once, then served
+        assert running.result().extraction.document.page_count == 3
+        assert waiting.result().extraction.document.page_count == 3
+
+
 def _cpu_ticks(pid: int) -> int:
     """CPU time a process (all its threads) has used, in clock ticks."""
     with open(f"/proc/{pid}/stat") as handle:
