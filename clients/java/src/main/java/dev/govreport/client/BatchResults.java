@@ -8,18 +8,28 @@ import java.util.List;
 import java.util.NoSuchElementException;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.stream.Stream;
+import java.util.stream.StreamSupport;
 
 /**
  * The results of {@link GovreportClient#extractMany}, one per document, in the order they come
- * back (not the order of the files). {@link #next()} blocks until the next result arrives.
+ * back (not the order of the files): iterate over it (once), or {@link #stream()} it. Getting the
+ * next result waits until it arrives.
+ *
+ * <pre>{@code
+ * try (BatchResults results = client.extractMany(files)) {
+ *   for (BatchResult r : results) { ... }
+ * }
+ * }</pre>
  *
  * <p>Close it to cancel the streams when you stop reading before the end.
  */
-public final class BatchResults implements Iterator<BatchResult>, AutoCloseable {
+public final class BatchResults implements Iterable<BatchResult>, AutoCloseable {
   private final BlockingQueue<BatchResult> arrived = new LinkedBlockingQueue<>();
   private final List<ClientCallStreamObserver<?>> calls = new ArrayList<>();
   private final int total;
   private int delivered;
+  private boolean iterated;
 
   BatchResults(int total) {
     this.total = total;
@@ -34,13 +44,44 @@ public final class BatchResults implements Iterator<BatchResult>, AutoCloseable 
     calls.add(call);
   }
 
+  /**
+   * The results as they arrive; {@code next()} waits for the next one. One pass only: a second
+   * call throws {@link IllegalStateException}.
+   */
   @Override
-  public boolean hasNext() {
+  public synchronized Iterator<BatchResult> iterator() {
+    if (iterated) {
+      throw new IllegalStateException("the results of a batch can be iterated over once");
+    }
+    iterated = true;
+    return new Iterator<>() {
+      @Override
+      public boolean hasNext() {
+        return BatchResults.this.hasNext();
+      }
+
+      @Override
+      public BatchResult next() {
+        return BatchResults.this.next();
+      }
+    };
+  }
+
+  /** The results as a sequential stream, as they arrive; closing the stream closes this. */
+  public Stream<BatchResult> stream() {
+    return StreamSupport.stream(spliterator(), false).onClose(this::close);
+  }
+
+  /** The number of documents, and so of results. */
+  public int size() {
+    return total;
+  }
+
+  private boolean hasNext() {
     return delivered < total;
   }
 
-  @Override
-  public BatchResult next() {
+  private BatchResult next() {
     if (!hasNext()) {
       throw new NoSuchElementException();
     }

@@ -3,10 +3,10 @@ package dev.govreport.client;
 import com.google.protobuf.ByteString;
 import dev.govreport.v1.ExtractBatchRequest;
 import dev.govreport.v1.ExtractBatchResponse;
+import dev.govreport.v1.ExtractOptions;
 import io.grpc.Status;
 import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.ClientResponseObserver;
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -14,6 +14,7 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
+import java.util.function.Function;
 
 /**
  * One ExtractBatch stream: sends its files one at a time as the transport is ready for more (so a
@@ -28,13 +29,18 @@ final class BatchStream implements ClientResponseObserver<ExtractBatchRequest, E
   /** Ids sent and not answered yet; a list, as the same file may be given twice. */
   private final List<String> awaiting = new ArrayList<>();
 
+  private final Function<Path, ExtractOptions> optionsOf;
   private final BatchResults results;
+  /** The stream's target, to name it when it is out of reach. */
+  private final String target;
   private ClientCallStreamObserver<ExtractBatchRequest> requests;
   private boolean halfClosed;
 
-  BatchStream(List<Path> files, BatchResults results) {
+  BatchStream(List<Path> files, Function<Path, ExtractOptions> optionsOf, BatchResults results, String target) {
     this.unsent = new ArrayDeque<>(files);
+    this.optionsOf = optionsOf;
     this.results = results;
+    this.target = target;
   }
 
   @Override
@@ -48,19 +54,20 @@ final class BatchStream implements ClientResponseObserver<ExtractBatchRequest, E
     while (requests.isReady() && !unsent.isEmpty()) {
       Path file = unsent.poll();
       String id = file.toString();
-      byte[] content;
+      PageSet.Document document;
       try {
-        content = Files.readAllBytes(file);
-      } catch (IOException e) {
-        results.add(BatchResult.failure(id, readFailure(e)));
+        document = PageSet.read(file);
+      } catch (GovreportException e) {
+        results.add(BatchResult.failure(id, e));
         continue;
       }
       awaiting.add(id);
       requests.onNext(
           ExtractBatchRequest.newBuilder()
               .setId(id)
-              .setFilename(GovreportClient.filenameOf(file))
-              .setContent(ByteString.copyFrom(content))
+              .setFilename(document.filename())
+              .setContent(ByteString.copyFrom(document.content()))
+              .setOptions(optionsOf.apply(file))
               .build());
     }
     if (unsent.isEmpty() && !halfClosed) {
@@ -83,7 +90,7 @@ final class BatchStream implements ClientResponseObserver<ExtractBatchRequest, E
 
   @Override
   public synchronized void onError(Throwable t) {
-    failRemaining(GovreportException.from(t));
+    failRemaining(GovreportException.from(t, target));
   }
 
   @Override
@@ -103,14 +110,11 @@ final class BatchStream implements ClientResponseObserver<ExtractBatchRequest, E
     }
     awaiting.clear();
     for (Path file : unsent) {
-      results.add(BatchResult.failure(file.toString(), error));
+      // A file that is not there fails as such, whatever became of the stream.
+      results.add(BatchResult.failure(file.toString(), Files.exists(file)
+          ? error
+          : GovreportException.fromLocal(new NoSuchFileException(file.toString()), null)));
     }
     unsent.clear();
-  }
-
-  /** A file the client could not read: it never reached the server. */
-  static GovreportException readFailure(IOException e) {
-    String message = e instanceof NoSuchFileException ? "no such file" : String.valueOf(e.getMessage());
-    return new GovreportException(Status.Code.UNKNOWN, GovreportException.IO_ERROR, message, e);
   }
 }

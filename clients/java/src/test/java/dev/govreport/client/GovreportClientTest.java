@@ -2,6 +2,7 @@ package dev.govreport.client;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -15,7 +16,10 @@ import dev.govreport.v1.CellState;
 import dev.govreport.v1.ColumnDefinition;
 import dev.govreport.v1.DocumentFormat;
 import dev.govreport.v1.DocumentInfo;
+import dev.govreport.v1.ErrorReason;
 import dev.govreport.v1.Extraction;
+import dev.govreport.v1.Finding;
+import dev.govreport.v1.Severity;
 import dev.govreport.v1.RowDefinition;
 import dev.govreport.v1.TableDefinition;
 import dev.govreport.v1.TemplateDefinition;
@@ -38,6 +42,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.stream.Stream;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.AfterAll;
@@ -182,7 +188,7 @@ class GovreportClientTest {
 
     Map<String, BatchResult> byId = new HashMap<>();
     try (BatchResults results = client.extractMany(List.of(SEED_FILE, garbage, second, missing))) {
-      results.forEachRemaining(r -> byId.put(r.id(), r));
+      results.forEach(r -> byId.put(r.id(), r));
     }
     assertEquals(4, byId.size());
 
@@ -197,7 +203,11 @@ class GovreportClientTest {
     GovreportException unsupported = byId.get(garbage.toString()).error();
     assertEquals(Status.Code.INVALID_ARGUMENT, unsupported.code());
     assertEquals("UNSUPPORTED_FORMAT", unsupported.reason());
-    assertEquals(GovreportException.IO_ERROR, byId.get(missing.toString()).error().reason());
+    GovreportException notFound = byId.get(missing.toString()).error();
+    assertEquals(Status.Code.NOT_FOUND, notFound.code());
+    assertEquals("NOT_FOUND", notFound.reason());
+    assertEquals(ErrorReason.ERROR_REASON_NOT_FOUND, notFound.errorReason());
+    assertEquals("no such file", notFound.getMessage());
   }
 
   /** Needs the server's page sets (a ZIP of page images as one document). */
@@ -241,11 +251,13 @@ class GovreportClientTest {
     String[] args = {"extract", "--server", server.address(), "--timeout", "60", "--token", TOKEN,
         SEED_FILE.toString(), garbage.toString(), second.toString()};
 
-    int status = ExtractCommand.run(args, utf8(out), utf8(err), null);
+    int status = ExtractCommand.run(args, utf8(out), utf8(err), Map.of());
 
     assertEquals(ExtractCommand.EXIT_FAILED, status);
-    assertEquals(garbage + ": UNSUPPORTED_FORMAT: ", err.toString(StandardCharsets.UTF_8).lines().findFirst().orElseThrow()
-        .substring(0, garbage.toString().length() + ": UNSUPPORTED_FORMAT: ".length()));
+    List<String> errors = err.toString(StandardCharsets.UTF_8).lines().toList();
+    assertEquals(1, errors.size(), errors::toString);
+    assertTrue(errors.get(0).startsWith("govreport: " + garbage + ": UNSUPPORTED_FORMAT: "), errors.get(0));
+    assertTrue(errors.get(0).contains("x.bin"), errors.get(0));
     List<String> lines = out.toString(StandardCharsets.UTF_8).lines().toList();
     assertEquals(2, lines.size(), "one line per extracted file");
     // In the order given, and as the unary call reads them.
@@ -260,12 +272,21 @@ class GovreportClientTest {
   }
 
   @Test
-  void theCommandExitsZeroWhenEveryFileIsExtracted() {
+  void theCommandExitsZeroWhenEveryFileIsExtracted() throws IOException {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     ByteArrayOutputStream err = new ByteArrayOutputStream();
-    String[] args = {"extract", "--server=" + server.address(), SEED_FILE.toString()};
-    assertEquals(ExtractCommand.EXIT_OK, ExtractCommand.run(args, utf8(out), utf8(err), TOKEN), err::toString);
-    assertEquals(1, out.toString(StandardCharsets.UTF_8).lines().count());
+    // The server and the token from the environment.
+    String[] args = {"extract", SEED_FILE.toString()};
+    Map<String, String> env = Map.of("GOVREPORT_SERVER", server.address(), "GOVREPORT_TOKEN", TOKEN);
+    assertEquals(ExtractCommand.EXIT_OK, ExtractCommand.run(args, utf8(out), utf8(err), env), err::toString);
+    List<String> lines = out.toString(StandardCharsets.UTF_8).lines().toList();
+    assertEquals(1, lines.size());
+    // protojson's defaults: lowerCamelCase names, 64-bit integers as strings, defaults left out.
+    String line = lines.get(0);
+    assertTrue(line.contains("\"reportYear\":2023"), "no reportYear");
+    assertTrue(line.contains("\"sizeBytes\":\"" + Files.size(SEED_FILE) + "\""), "sizeBytes is no string");
+    assertFalse(line.contains("\"report_year\":2023"), "proto field names");
+    assertFalse(line.contains("\"errorCount\""), "a field at its default value");
   }
 
   /** Needs the server's page sets. */
@@ -276,14 +297,17 @@ class GovreportClientTest {
     List<String> args = new ArrayList<>(List.of("extract", "--server", server.address(), "--timeout", "60", "--pages"));
     PAGES.forEach(page -> args.add(page.toString()));
 
-    int status = ExtractCommand.run(args.toArray(String[]::new), utf8(out), utf8(err), TOKEN);
+    int status = ExtractCommand.run(args.toArray(String[]::new), utf8(out), utf8(err), Map.of("GOVREPORT_TOKEN", TOKEN));
 
-    assertEquals(ExtractCommand.EXIT_OK, status, err::toString);
     List<String> lines = out.toString(StandardCharsets.UTF_8).lines().toList();
     assertEquals(1, lines.size(), "one line for all the pages");
     Extraction.Builder parsed = Extraction.newBuilder();
     JsonFormat.parser().merge(lines.get(0), parsed);
     assertPageSet(parsed.build(), 3);
+    // Extracted: 0, or 1 when the report has findings of error severity.
+    assertEquals(parsed.getValidation().getErrorCount() > 0 ? ExtractCommand.EXIT_FINDINGS : ExtractCommand.EXIT_OK,
+        status, err::toString);
+    assertEquals("", err.toString(StandardCharsets.UTF_8));
   }
 
   @Test
@@ -292,13 +316,147 @@ class GovreportClientTest {
     ByteArrayOutputStream err = new ByteArrayOutputStream();
     // Refused before any call: nothing listens on port 1.
     String[] args = {"extract", "--server", "127.0.0.1:1", "--pages", PAGES.get(0).toString(), "notes.txt"};
-    assertEquals(ExtractCommand.EXIT_FAILED, ExtractCommand.run(args, utf8(out), utf8(err), null));
+    assertEquals(ExtractCommand.EXIT_FAILED, ExtractCommand.run(args, utf8(out), utf8(err), Map.of()));
     assertEquals("", out.toString(StandardCharsets.UTF_8));
     String stderr = err.toString(StandardCharsets.UTF_8);
-    assertTrue(stderr.startsWith("pages.zip: INVALID_ARGUMENT: page 2, notes.txt, is not a page image"), stderr);
+    assertTrue(stderr.startsWith("govreport: pages.zip: INVALID_ARGUMENT: page 2, notes.txt, is not a page image"), stderr);
+  }
+
+  @Test
+  void extractAsyncCompletesWithTheExtractionOrTheError() throws Exception {
+    CompletableFuture<Extraction> one = client.extractFileAsync(SEED_FILE);
+    CompletableFuture<Extraction> bad = client.extractAsync(GARBAGE, "x.bin");
+    CompletableFuture<Extraction> missing = client.extractFileAsync(Path.of("no", "such", "file.pdf"));
+
+    assertEquals(292, one.get().getReport().getProactiveDisclosure2021().getLicensingDecisions().getCount());
+    ExecutionException failed = assertThrows(ExecutionException.class, bad::get);
+    GovreportException e = assertInstanceOf(GovreportException.class, failed.getCause());
+    assertEquals(Status.Code.INVALID_ARGUMENT, e.code());
+    assertEquals("UNSUPPORTED_FORMAT", e.reason());
+    assertEquals(ErrorReason.ERROR_REASON_UNSUPPORTED_FORMAT, e.errorReason());
+    assertFalse(e.metadata().getOrDefault("request_id", "").isEmpty(), e.metadata()::toString);
+    GovreportException notFound = assertInstanceOf(
+        GovreportException.class, assertThrows(ExecutionException.class, missing::get).getCause());
+    assertEquals("NOT_FOUND", notFound.reason());
+  }
+
+  @Test
+  void theFiledYearReachesTheServer() {
+    // The seed is the 2023 report: filed under 2024, rule R9 finds the years disagree.
+    Extraction filed2024 = client.extractFile(SEED_FILE, DocumentOptions.builder().filedYear(2024).build());
+    Extraction filed2023 = client.extractFile(SEED_FILE, DocumentOptions.builder().filedYear(2023).build());
+    assertEquals(List.of("R9"), errorRules(filed2024));
+    assertEquals(1, filed2024.getValidation().getErrorCount());
+    assertEquals(List.of(), errorRules(filed2023));
+    assertEquals(0, filed2023.getValidation().getErrorCount());
+    // And in a batch.
+    try (BatchResults results = client.extractMany(List.of(SEED_FILE), DocumentOptions.builder().filedYear(2024).build())) {
+      List<BatchResult> all = results.stream().toList();
+      assertEquals(1, all.size());
+      assertEquals(List.of("R9"), errorRules(all.get(0).extraction()));
+    }
+  }
+
+  @Test
+  void aLocalFileThatIsMissingOrUnreadableFailsBeforeAnyCall(@TempDir Path dir) throws IOException {
+    GovreportException missing = assertThrows(GovreportException.class, () -> client.extractFile(dir.resolve("nope.pdf")));
+    assertEquals(Status.Code.NOT_FOUND, missing.code());
+    assertEquals("NOT_FOUND", missing.reason());
+    assertEquals(ErrorReason.ERROR_REASON_NOT_FOUND, missing.errorReason());
+    assertEquals("no such file", missing.getMessage());
+
+    // A path through a file: it exists no further, and cannot be read.
+    Path file = Files.writeString(dir.resolve("file.txt"), "x");
+    GovreportException unreadable = assertThrows(GovreportException.class, () -> client.extractFile(file.resolve("child.pdf")));
+    assertEquals(Status.Code.INVALID_ARGUMENT, unreadable.code());
+    assertEquals("UNREADABLE", unreadable.reason());
+    assertEquals(ErrorReason.ERROR_REASON_UNREADABLE, unreadable.errorReason());
+
+    // A folder that is not numbered page images.
+    Files.writeString(dir.resolve("notes.txt"), "x");
+    GovreportException folder = assertThrows(GovreportException.class, () -> client.extractFile(dir));
+    assertEquals(Status.Code.INVALID_ARGUMENT, folder.code());
+    assertTrue(folder.getMessage().contains("page images numbered"), folder.getMessage());
+  }
+
+  /** Needs the server's page sets. */
+  @Test
+  void aFolderOfNumberedPageImagesIsOneReport(@TempDir Path dir) throws IOException {
+    Path folder = Files.createDirectory(dir.resolve("scan"));
+    Files.copy(PAGES.get(0), folder.resolve("p1.png"));
+    Files.copy(PAGES.get(1), folder.resolve("p2.jpg"));
+    Files.copy(PAGES.get(2), folder.resolve("p3.png"));
+    Files.writeString(folder.resolve(".DS_Store"), "hidden files are passed over");
+    Extraction extraction = client.extractFile(folder);
+    assertEquals("scan.zip", extraction.getDocument().getFilename());
+    assertPageSet(extraction.toBuilder().setDocument(
+        extraction.getDocument().toBuilder().setFilename(GovreportClient.PAGES_FILENAME)).build(), 3);
+  }
+
+  /**
+   * Each document of a batch has its own deadline (ExtractOptions.time_limit): 1 ms is too little
+   * for OCR of three pages, which fails DEADLINE_EXCEEDED while the others are extracted.
+   */
+  @Test
+  void aTimeLimitFailsOneDocumentOfABatchAndNotTheOthers(@TempDir Path dir) throws IOException {
+    Path slow = Files.write(dir.resolve("slow.zip"), PageSet.zip(PAGES));
+    Path second = SAMPLES.resolve("001_9fd470447c6cfcf1.txt");
+    DocumentOptions impatient = DocumentOptions.builder().timeLimit(Duration.ofMillis(1)).build();
+    Map<String, BatchResult> byId = new HashMap<>();
+    try (BatchResults results = client.extractMany(
+        List.of(SEED_FILE, slow, second), file -> file.equals(slow) ? impatient : DocumentOptions.defaults())) {
+      for (BatchResult r : results) {
+        byId.put(r.id(), r);
+      }
+    }
+    assertEquals(3, byId.size());
+    GovreportException late = byId.get(slow.toString()).error();
+    assertNotNull(late, "the slow document was extracted in 1 ms");
+    assertEquals(Status.Code.DEADLINE_EXCEEDED, late.code());
+    assertEquals("DEADLINE_EXCEEDED", late.reason());
+    assertTrue(byId.get(SEED_FILE.toString()).ok(), () -> byId.get(SEED_FILE.toString()).error().toString());
+    assertEquals(292, byId.get(SEED_FILE.toString()).extraction().getReport().getProactiveDisclosure2021()
+        .getLicensingDecisions().getCount());
+    assertTrue(byId.get(second.toString()).ok(), () -> byId.get(second.toString()).error().toString());
+  }
+
+  @Test
+  void theCommandExitsOneWhenAReportHasErrorFindings() throws IOException {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    Path second = SAMPLES.resolve("001_9fd470447c6cfcf1.txt");
+    String[] args = {"extract", "--server", server.address(), "--token", TOKEN, "--filed-year", "2024",
+        SEED_FILE.toString(), second.toString()};
+    assertEquals(ExtractCommand.EXIT_FINDINGS, ExtractCommand.run(args, utf8(out), utf8(err), Map.of()), err::toString);
+    assertEquals("", err.toString(StandardCharsets.UTF_8));
+    List<String> lines = out.toString(StandardCharsets.UTF_8).lines().toList();
+    assertEquals(2, lines.size());
+    Extraction.Builder first = Extraction.newBuilder();
+    JsonFormat.parser().merge(lines.get(0), first);
+    assertEquals(List.of("R9"), errorRules(first.build()));
+  }
+
+  @Test
+  void theCommandNamesAMissingFileAndGoesOn(@TempDir Path dir) throws IOException {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    Path missing = dir.resolve("missing.pdf");
+    Path tokenFile = Files.writeString(dir.resolve("token"), TOKEN + "\n");
+    String[] args = {"extract", "--server", server.address(), "--token-file", tokenFile.toString(),
+        missing.toString(), SEED_FILE.toString()};
+    assertEquals(ExtractCommand.EXIT_FAILED, ExtractCommand.run(args, utf8(out), utf8(err), Map.of()));
+    assertEquals("govreport: " + missing + ": NOT_FOUND: no such file\n", err.toString(StandardCharsets.UTF_8));
+    assertEquals(1, out.toString(StandardCharsets.UTF_8).lines().count());
   }
 
   // ---------------------------------------------------------------- helpers
+
+  private static List<String> errorRules(Extraction extraction) {
+    return extraction.getValidation().getFindingsList().stream()
+        .filter(f -> f.getSeverity() == Severity.SEVERITY_ERROR)
+        .map(Finding::getRuleId)
+        .toList();
+  }
 
   /** The Extraction of a page set of {@code pages} pages whose first three are PAGES, in order. */
   private static void assertPageSet(Extraction extraction, int pages) {
