@@ -885,7 +885,7 @@ def test_browser_correction_that_fixes_a_broken_sum_clears_its_findings(
     code, findings = validate_json(path, capsys)
     assert code == 0
     assert not [f for f in findings if EDITED_PATH in f.get("cells", [])]
-    assert not {"R1", "R2"} & {f["rule_id"] for f in findings}
+    assert not {"R1", "R2"} & {f["ruleId"] for f in findings}
 
 
 def test_browser_correction_that_breaks_a_sum_is_named_by_validate(
@@ -921,7 +921,7 @@ def test_browser_correction_that_breaks_a_sum_is_named_by_validate(
     assert corrected == {EDITED_PATH}
     code, findings = validate_json(path, capsys)
     assert code == 1
-    r1 = [f for f in findings if f["rule_id"] == "R1"]
+    r1 = [f for f in findings if f["ruleId"] == "R1"]
     assert r1 and all(f["severity"] == "SEVERITY_ERROR" for f in r1)
     assert any(EDITED_PATH in f["cells"] for f in r1)
 
@@ -951,7 +951,7 @@ def test_browser_download_button_saves_the_file(
     report = json_report(saved)
     assert next(p.cell for p in iter_cells(report) if p.path == EDITED_PATH).count == 5
     code, findings = validate_json(saved, capsys)
-    assert code == 0 and not {"R1", "R2"} & {f["rule_id"] for f in findings}
+    assert code == 0 and not {"R1", "R2"} & {f["ruleId"] for f in findings}
 
 
 MOVE_FDS = """
