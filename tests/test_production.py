@@ -185,7 +185,7 @@ def test_the_client_retries_a_call_whose_worker_died(
     """govreport.Client's service config retries WORKER_FAILED: the caller sees the report."""
     failures = "govreport_worker_failures_total"
     before = one_worker.metric(failures)
-    pages = _repeated_pages(scan, 4)
+    pages = _repeated_pages(scan, 5)  # not the other tests' twelve pages: a document's own deaths
     with Client(one_worker.address) as client, ThreadPoolExecutor(1) as pool:
         client.extract(SEED.read_bytes(), "warm.txt")  # a worker is up, not due for recycling
         [worker] = wait_for_workers(one_worker, 1)
@@ -196,9 +196,45 @@ def test_the_client_retries_a_call_whose_worker_died(
             time.sleep(0.05)
         os.kill(worker, signal.SIGKILL)
         extraction = survivor.result()
-    assert extraction.document.page_count == 12
+    assert extraction.document.page_count == 15
     assert extraction.document.filename == "survivor.tif"
     assert one_worker.metric_reaches(failures, before + 1) == before + 1
+
+
+def test_a_document_that_kills_two_workers_is_not_read_again(
+    one_worker: ServerProcess, scan: bytes
+) -> None:
+    """With every client retrying WORKER_FAILED, a document that kills its reader each time
+    would cost a worker an attempt: its second death ends it with INTERNAL (never retried), and
+    it is refused at once after that."""
+    failures = "govreport_worker_failures_total"
+    poison = _repeated_pages(scan, 2)
+    with grpc.insecure_channel(one_worker.address) as channel, ThreadPoolExecutor(1) as pool:
+        stub = stub_of(channel)
+        reasons = []
+        for attempt in range(2):
+            extract(stub, SEED.read_bytes(), f"warm{attempt}.txt")
+            [worker] = wait_for_workers(one_worker, 1)
+            idle = _cpu_ticks(worker)
+            doomed = pool.submit(extract, stub, poison, "poison.tif")
+            while _cpu_ticks(worker) < idle + 20:
+                assert not doomed.done()
+                time.sleep(0.05)
+            os.kill(worker, signal.SIGKILL)
+            with pytest.raises(grpc.RpcError) as caught:
+                doomed.result()
+            reasons.append((caught.value.code(), reason_of(caught.value)))
+        assert reasons == [
+            (grpc.StatusCode.UNAVAILABLE, "WORKER_FAILED"),
+            (grpc.StatusCode.INTERNAL, "INTERNAL"),
+        ]
+        dead = one_worker.metric(failures)
+        with pytest.raises(grpc.RpcError) as refused:
+            extract(stub, poison, "poison-again.tif")
+        assert refused.value.code() == grpc.StatusCode.INTERNAL
+        assert "not read again" in (refused.value.details() or "")
+        assert one_worker.metric(failures) == dead  # no worker spent on it
+        assert extract(stub, SEED.read_bytes(), "next.txt").extraction.report.metadata.agency
 
 
 def test_the_client_waits_out_overloaded_and_is_served(

@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import logging
 import multiprocessing
 import os
@@ -40,6 +41,8 @@ import signal
 import tempfile
 import time
 import traceback
+import uuid
+from collections import OrderedDict
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -264,6 +267,34 @@ class _Worker:
         return reply
 
 
+# A document whose reading killed this many workers is not read again; the last documents that
+# killed one are remembered, this many of them.
+_FATAL_DEATHS = 2
+_FATAL_REMEMBERED = 1024
+
+
+def _digest(content: bytes) -> str:
+    return hashlib.sha256(content).hexdigest()
+
+
+def _fatal_document(filename: str) -> GovreportError:
+    """INTERNAL, never retried: the document kills the process that reads it (a bug of ours or
+    of a library, worth a report), so sending it again would only cost another worker."""
+    incident = uuid.uuid4().hex[:12]
+    log.error(
+        "%s killed %d workers: not read again (incident %s)",
+        clip(filename),
+        _FATAL_DEATHS,
+        incident,
+    )
+    return GovreportError(
+        Reason.INTERNAL,
+        f"reading {named(filename)} stopped the worker process {_FATAL_DEATHS} times; it is "
+        f"not read again. Please report it with incident {incident}",
+        details={"incident": incident},
+    )
+
+
 class WorkerPool:
     """``await pool.extract(content, filename, options)`` on ``size`` worker processes."""
 
@@ -298,6 +329,10 @@ class WorkerPool:
         # (ocr/pages.py). Shared memory, so every worker sees the same count.
         self.spare_cores: SpareCores = multiprocessing.get_context("spawn").Value("i", size)
         self._seconds = 1.0  # a running mean of a document's time, for the retry delay
+        # Documents (by SHA-256) whose reading killed a worker, and how many times. Every client
+        # retries WORKER_FAILED; a document that kills the reader each time would take a worker
+        # down with every attempt, so its second death ends the retries (INTERNAL).
+        self._fatal: OrderedDict[str, int] = OrderedDict()
         # One thread per worker waits on its pipe (and one spare for a worker being replaced).
         self.pipes = ThreadPoolExecutor(size + 1, thread_name_prefix="govreport-pipe")
 
@@ -345,6 +380,8 @@ class WorkerPool:
         self, content: bytes, filename: str, options: ConvertOptions
     ) -> service_pb2.Extraction:
         """The document's extraction. Raises Overloaded, GovreportError, or CancelledError."""
+        if self._fatal and self._fatal.get(_digest(content), 0) >= _FATAL_DEATHS:
+            raise _fatal_document(filename)
         if self._queue.qsize() >= self.queue_limit:
             backlog = self._queue.qsize() + self._busy
             retry_after = max(1.0, self._seconds * backlog / max(1, self.size))
@@ -450,6 +487,9 @@ class WorkerPool:
             self._workers[index] = None
             self._replace(index)
             self._on_worker_lost()
+            if self._count_death(job.content) >= _FATAL_DEATHS:
+                self._settle(job, error=_fatal_document(job.filename))
+                return
             self._settle(
                 job,
                 error=GovreportError(
@@ -468,6 +508,14 @@ class WorkerPool:
             self._settle(job, error=GovreportError(reply.reason, reply.message))
         else:
             self._settle(job, error=WorkerBug(reply.message, reply.trace))
+
+    def _count_death(self, content: bytes) -> int:
+        digest = _digest(content)
+        deaths = self._fatal.pop(digest, 0) + 1
+        self._fatal[digest] = deaths
+        while len(self._fatal) > _FATAL_REMEMBERED:
+            self._fatal.popitem(last=False)
+        return deaths
 
     @staticmethod
     def _settle(
