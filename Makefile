@@ -8,7 +8,7 @@
 #   make image   build the container images (server, gateway) without a Docker engine (podman) and smoke-test them
 #   make load    the load test: 16 clients for 5 minutes against one server (not part of make test)
 #   make lint    ruff, mypy, import layers (lint-imports), buf lint, buf breaking against v1 as it first landed
-#   make bench   timings and accuracy: docs/benchmarks.md (text, HTML, DOCX, PDF), docs/ocr-benchmarks.md (scans)
+#   make bench   timings and accuracy: docs/benchmarks.md (text, HTML, DOCX, PDF), docs/ocr-benchmarks.md (scans), docs/gateway-benchmarks.md
 #   make clean   generated files and caches (keeps .venv; `make distclean` removes it too)
 
 SHELL := /bin/bash
@@ -150,6 +150,8 @@ lint: setup
 bench: setup
 	$(BIN)/python bench/run.py
 	$(BIN)/python bench/ocr_bench.py --dpis 150,200,300
+	$(MAKE) -C gateway build
+	$(BIN)/python bench/gateway.py
 
 clean:
 	rm -rf $(STAMPS) $(GEN_DIR) .pytest_cache .mypy_cache .ruff_cache build dist server/*.egg-info
