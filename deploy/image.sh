@@ -404,10 +404,11 @@ python3 - "$WORK/extract.json" "$GOLD" <<'EOF'
 import json, sys
 got = json.load(open(sys.argv[1], encoding="utf-8"))["report"]["metadata"]
 want = json.load(open(sys.argv[2], encoding="utf-8"))
-for key in ("agency", "report_year"):
-    if got.get(key) != want[key]:
-        sys.exit(f"image: extract through the image: {key} {got.get(key)!r}, expected {want[key]!r}")
-print(f"image: extracted {got['agency']} {got['report_year']} through the image", file=sys.stderr)
+# The CLI prints protojson's names (docs/clients.md); the gold file keeps the .proto's.
+for key, field in (("agency", "agency"), ("report_year", "reportYear")):
+    if got.get(field) != want[key]:
+        sys.exit(f"image: extract through the image: {field} {got.get(field)!r}, expected {want[key]!r}")
+print(f"image: extracted {got['agency']} {got['reportYear']} through the image", file=sys.stderr)
 EOF
 # The image's HEALTHCHECK command, run where Docker would run it (inside), against our port.
 hc=("${HEALTHCHECK[@]}")
