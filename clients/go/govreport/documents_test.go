@@ -242,10 +242,9 @@ func TestRetryAfterWorkerKilled(t *testing.T) {
 	var x *govreportv1.Extraction
 	var wg sync.WaitGroup
 	wg.Go(func() { x, err = c.Extract(ctx, scan(t, 4), "doomed.zip") })
-	time.Sleep(1500 * time.Millisecond)
-	killed := s.Workers()
-	if len(killed) == 0 {
-		t.Fatal("no worker to kill")
+	killed, busyErr := s.WaitBusy(20, time.Minute) // killed while it reads, not before
+	if busyErr != nil {
+		t.Fatal(busyErr)
 	}
 	for _, pid := range killed {
 		if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {

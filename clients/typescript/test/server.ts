@@ -123,3 +123,12 @@ export async function waitFor(what: string, condition: () => boolean | Promise<b
     await new Promise((r) => setTimeout(r, 50));
   }
 }
+
+/** CPU time process `pid` (all its threads) has used, in clock ticks: a worker whose ticks
+ * rise is reading a document. */
+export function cpuTicks(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  // The fields after the command name, which is in parentheses and may hold spaces.
+  const fields = stat.slice(stat.lastIndexOf(")") + 1).trim().split(/\s+/);
+  return Number(fields[11]) + Number(fields[12]);
+}

@@ -222,3 +222,48 @@ func (b *syncBuffer) String() string {
 	defer b.mu.Unlock()
 	return b.buf.String()
 }
+
+// CPUTicks is the CPU time process pid (all its threads) has used, in clock
+// ticks: a worker whose ticks rise is reading a document.
+func CPUTicks(pid int) (int64, error) {
+	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0, err
+	}
+	// The fields after the command name, which is in parentheses and may hold spaces.
+	fields := strings.Fields(string(stat[bytes.LastIndexByte(stat, ')')+1:]))
+	if len(fields) < 13 {
+		return 0, fmt.Errorf("testserver: /proc/%d/stat has %d fields", pid, len(fields))
+	}
+	utime, err := strconv.ParseInt(fields[11], 10, 64)
+	if err != nil {
+		return 0, err
+	}
+	stime, err := strconv.ParseInt(fields[12], 10, 64)
+	if err != nil {
+		return 0, err
+	}
+	return utime + stime, nil
+}
+
+// WaitBusy waits until one of the server's workers has used ticks more CPU
+// time than when it was called (it is reading a document) and returns them
+// all, or fails after timeout. A test that kills a worker "mid-call" waits
+// for this rather than for a fixed time, which a busy machine would outlast.
+func (s *Server) WaitBusy(ticks int64, timeout time.Duration) ([]int, error) {
+	workers := s.Workers()
+	idle := make(map[int]int64, len(workers))
+	for _, pid := range workers {
+		idle[pid], _ = CPUTicks(pid)
+	}
+	deadline := time.Now().Add(timeout)
+	for time.Now().Before(deadline) {
+		for _, pid := range workers {
+			if now, err := CPUTicks(pid); err == nil && now >= idle[pid]+ticks {
+				return workers, nil
+			}
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	return nil, fmt.Errorf("testserver: no worker of %v got busy within %s", workers, timeout)
+}

@@ -41,8 +41,13 @@ class RetryTest {
       List<Long> workers = waitForWorkers(server);
       double failuresBefore = server.metric("govreport_worker_failures_total");
 
+      long idle = cpuTicks(workers.get(0));
       CompletableFuture<Extraction> call = client.extractPagesAsync(twelve, DocumentOptions.defaults());
-      Thread.sleep(1500); // the call is in flight, its worker reading the pages
+      // Killed while it reads the pages, not before: it has used CPU time since it was idle.
+      for (int i = 0; i < 1200 && cpuTicks(workers.get(0)) < idle + 20; i++) {
+        assertFalse(call.isDone(), "the call was over before the worker could be killed");
+        Thread.sleep(50);
+      }
       assertFalse(call.isDone(), "the call was over before the worker could be killed");
       for (long pid : workers) {
         ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly); // SIGKILL
@@ -65,6 +70,14 @@ class RetryTest {
       assertEquals("示例县卫生健康局", extraction.getReport().getMetadata().getAgency());
       assertEquals(2024, extraction.getReport().getMetadata().getReportYear());
     }
+  }
+
+  /** CPU time process {@code pid} (all its threads) has used, in clock ticks. */
+  private static long cpuTicks(long pid) throws java.io.IOException {
+    String stat = java.nio.file.Files.readString(Path.of("/proc/" + pid + "/stat"));
+    // The fields after the command name, which is in parentheses and may hold spaces.
+    String[] fields = stat.substring(stat.lastIndexOf(')') + 1).trim().split("\\s+");
+    return Long.parseLong(fields[11]) + Long.parseLong(fields[12]);
   }
 
   private static List<Long> waitForWorkers(PythonServer server) throws InterruptedException {
