@@ -92,3 +92,12 @@ def test_local_batch_takes_the_settings_limits(
     rows = out.read_text(encoding="utf-8").splitlines()
     assert ",error,TOO_MANY_PAGES," in rows[1] and ",ok," in rows[2]
     assert f"{HONGZE_PDF}: TOO_MANY_PAGES: " in capsys.readouterr().err
+
+
+def test_the_client_loads_the_service_config_of_the_proto_folder() -> None:
+    """One retry policy for every client: the file beside the stubs is proto/'s, unchanged."""
+    from govreport.client import service_config
+
+    proto = Path(__file__).resolve().parents[1] / "proto/govreport/v1/service_config.json"
+    assert service_config() == proto.read_text(encoding="utf-8")
+    assert '"retryableStatusCodes": ["UNAVAILABLE"]' in service_config()
