@@ -356,8 +356,9 @@ class ReportExtractorServicer(service_pb2_grpc.ReportExtractorServicer):
             raise too_large(len(content), limit, filename)
         started = time.monotonic()
         time_limit = _time_limit(options)
+        deadline = asyncio.timeout(time_limit)
         try:
-            async with asyncio.timeout(time_limit):
+            async with deadline:
                 extraction = await self._runner.extract(
                     content,
                     filename,
@@ -366,6 +367,8 @@ class ReportExtractorServicer(service_pb2_grpc.ReportExtractorServicer):
                     ),
                 )
         except TimeoutError:
+            if time_limit is None or not deadline.expired():
+                raise  # not the caller's limit: whatever raised it is reported as it is
             raise GovreportError(
                 Reason.DEADLINE_EXCEEDED,
                 f"{named(filename)} was not done within the {time_limit:g} s its caller allowed "
