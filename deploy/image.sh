@@ -82,25 +82,9 @@ podman_with() {
 
 # ---------------------------------------------------------------- timing and cleanup
 
-T0=$(date +%s.%N)
-TIMES=()
-STEP=""
-STEP_T=""
-step() {  # step NAME: ends the step before (printing its time), starts NAME
-  end_step
-  STEP="$1"
-  STEP_T=$(date +%s.%N)
-  echo "== image: $STEP" >&2
-}
-end_step() {
-  if [ -n "$STEP" ]; then
-    local took
-    took=$(awk -v a="$STEP_T" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')
-    echo "   $STEP: ${took} s" >&2
-    TIMES+=("$(printf '%-8s %7s s' "$STEP" "$took")")
-    STEP=""
-  fi
-}
+STEP_LABEL="image"
+# shellcheck source=deploy/steps.sh
+source "$REPO/deploy/steps.sh"
 
 WORK="$(mktemp -d /tmp/govreport-image.XXXXXX)"
 CONTAINER=""
@@ -437,10 +421,4 @@ SERVER_PID=""
 grep -q '"stopped"\|stopped' "$WORK.log" || { echo "image: no 'stopped' log line" >&2; exit 1; }
 echo "image: SIGTERM: drained and exited 0" >&2
 
-end_step
-total=$(awk -v a="$T0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')
-{
-  echo "== image: $TAG built and smoke-tested"
-  printf '   %s\n' "${TIMES[@]}"
-  printf '   %-8s %7s s\n' total "$total"
-} >&2
+steps_summary "$TAG built and smoke-tested"

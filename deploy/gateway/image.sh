@@ -63,25 +63,9 @@ RUNROOT="/run/govreport-gateway-image-$(printf '%s' "$CACHE" | sha256sum | cut -
 PODMAN=(podman --root "$CACHE/gateway-storage" --runroot "$RUNROOT" --storage-driver vfs
   --cgroup-manager cgroupfs --events-backend file)
 
-T0=$(date +%s.%N)
-TIMES=()
-STEP=""
-STEP_T=""
-step() {
-  end_step
-  STEP="$1"
-  STEP_T=$(date +%s.%N)
-  echo "== gateway image: $STEP" >&2
-}
-end_step() {
-  if [ -n "$STEP" ]; then
-    local took
-    took=$(awk -v a="$STEP_T" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')
-    echo "   $STEP: ${took} s" >&2
-    TIMES+=("$(printf '%-8s %7s s' "$STEP" "$took")")
-    STEP=""
-  fi
-}
+STEP_LABEL="gateway image"
+# shellcheck source=deploy/steps.sh
+source "$REPO/deploy/steps.sh"
 
 WORK="$(mktemp -d /tmp/govreport-gateway-image.XXXXXX)"
 CONTAINER=""
@@ -262,10 +246,4 @@ GW_PID=""
 grep -q '"msg":"stopped"' "$WORK/gateway.log" || { echo "gateway image: no 'stopped' log line" >&2; exit 1; }
 echo "gateway image: SIGTERM: exited 0" >&2
 
-end_step
-total=$(awk -v a="$T0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')
-{
-  echo "== gateway image: $TAG built and smoke-tested"
-  printf '   %s\n' "${TIMES[@]}"
-  printf '   %-8s %7s s\n' total "$total"
-} >&2
+steps_summary "$TAG built and smoke-tested"
