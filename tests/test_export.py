@@ -40,6 +40,21 @@ NOTED = "三 | 二、上年结转政府信息公开申请数量 | 自然人"
 # (warnings) of each seed, as README's "Validation findings on the seeds" lists them; no errors.
 WARNINGS = {"000": 1, "001": 2, "002": 1, "003": 0, "004": 1}
 
+# The findings table's columns, as every output writes them (CSV, XLSX, Parquet).
+FINDINGS_HEADER = [
+    "file",
+    "rule",
+    "severity",
+    "cells",
+    "suspect_cells",
+    "expected",
+    "expected_text",
+    "found",
+    "found_text",
+    "message_zh",
+    "message_en",
+]
+
 
 def _edited(extraction: service_pb2.Extraction) -> service_pb2.Extraction:
     out = service_pb2.Extraction()
@@ -186,19 +201,7 @@ def test_xlsx_sheets_types_and_layout(outcomes: list[Outcome], tmp_path: Path) -
 
     findings = book["findings"]
     header, body = _sheet_rows(findings)
-    assert header == [
-        "file",
-        "rule",
-        "severity",
-        "cells",
-        "suspect_cells",
-        "expected",
-        "expected_text",
-        "found",
-        "found_text",
-        "message_zh",
-        "message_en",
-    ]
+    assert header == FINDINGS_HEADER
     rows = [dict(zip(header, r, strict=True)) for r in body]
     assert [(r["file"][8:11], r["rule"]) for r in rows] == [
         ("000", "C3"),
@@ -372,19 +375,7 @@ def test_parquet_through_the_cli(
     assert len(cells) == 998 and str(cells["value"].dtype) == "Float64"
     assert str(cells["page"].dtype) == "Int64" and str(cells["confidence"].dtype) == "Float64"
     findings = pd.read_parquet(tmp_path / "results.findings.parquet")
-    assert list(findings.columns) == [
-        "file",
-        "rule",
-        "severity",
-        "cells",
-        "suspect_cells",
-        "expected",
-        "expected_text",
-        "found",
-        "found_text",
-        "message_zh",
-        "message_en",
-    ]
+    assert list(findings.columns) == FINDINGS_HEADER
     assert findings["rule"].tolist() == ["C3", "R6a", "C3", "R6a", "C3"]
 
 
