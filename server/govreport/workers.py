@@ -273,8 +273,8 @@ _FATAL_DEATHS = 2
 _FATAL_REMEMBERED = 1024
 
 
-def _digest(content: bytes) -> str:
-    return hashlib.sha256(content).hexdigest()
+def _key(content: bytes) -> tuple[int, str]:
+    return len(content), hashlib.sha256(content).hexdigest()
 
 
 def _fatal_document(filename: str) -> GovreportError:
@@ -329,10 +329,12 @@ class WorkerPool:
         # (ocr/pages.py). Shared memory, so every worker sees the same count.
         self.spare_cores: SpareCores = multiprocessing.get_context("spawn").Value("i", size)
         self._seconds = 1.0  # a running mean of a document's time, for the retry delay
-        # Documents (by SHA-256) whose reading killed a worker, and how many times. Every client
-        # retries WORKER_FAILED; a document that kills the reader each time would take a worker
-        # down with every attempt, so its second death ends the retries (INTERNAL).
-        self._fatal: OrderedDict[str, int] = OrderedDict()
+        # Documents whose reading killed a worker, and how many times. Every client retries
+        # WORKER_FAILED; a document that kills the reader each time would take a worker down
+        # with every attempt, so its second death ends the retries (INTERNAL). Keyed by size
+        # and SHA-256: a document is hashed (on the event loop) only when one of its size
+        # killed a worker, not every document after any death.
+        self._fatal: OrderedDict[tuple[int, str], int] = OrderedDict()
         # One thread per worker waits on its pipe (and one spare for a worker being replaced).
         self.pipes = ThreadPoolExecutor(size + 1, thread_name_prefix="govreport-pipe")
 
@@ -380,7 +382,8 @@ class WorkerPool:
         self, content: bytes, filename: str, options: ConvertOptions
     ) -> service_pb2.Extraction:
         """The document's extraction. Raises Overloaded, GovreportError, or CancelledError."""
-        if self._fatal and self._fatal.get(_digest(content), 0) >= _FATAL_DEATHS:
+        known_size = any(size == len(content) for size, _ in self._fatal)
+        if known_size and self._fatal.get(_key(content), 0) >= _FATAL_DEATHS:
             raise _fatal_document(filename)
         if self._queue.qsize() >= self.queue_limit:
             backlog = self._queue.qsize() + self._busy
@@ -510,9 +513,9 @@ class WorkerPool:
             self._settle(job, error=WorkerBug(reply.message, reply.trace))
 
     def _count_death(self, content: bytes) -> int:
-        digest = _digest(content)
-        deaths = self._fatal.pop(digest, 0) + 1
-        self._fatal[digest] = deaths
+        key = _key(content)
+        deaths = self._fatal.pop(key, 0) + 1
+        self._fatal[key] = deaths
         while len(self._fatal) > _FATAL_REMEMBERED:
             self._fatal.popitem(last=False)
         return deaths
