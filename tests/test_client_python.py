@@ -8,12 +8,15 @@ from pathlib import Path
 
 import pytest
 from corpus import HONGZE_PDF, PINGTAN_HTML
+from google.protobuf import any_pb2, duration_pb2
+from google.rpc import error_details_pb2, status_pb2
 
 import govreport
 from govreport import cli
+from govreport.client import Client, batch_error_of, service_config
 from govreport.errors import GovreportError, Reason
 from govreport.render import render
-from govreport.v1 import report_pb2
+from govreport.v1 import report_pb2, service_pb2
 from govreport.v1 import validation_pb2 as vpb
 
 SAMPLES = Path(__file__).parents[1] / "server/govreport/samples"
@@ -96,8 +99,38 @@ def test_local_batch_takes_the_settings_limits(
 
 def test_the_client_loads_the_service_config_of_the_proto_folder() -> None:
     """One retry policy for every client: the file beside the stubs is proto/'s, unchanged."""
-    from govreport.client import service_config
-
     proto = Path(__file__).resolve().parents[1] / "proto/govreport/v1/service_config.json"
     assert service_config() == proto.read_text(encoding="utf-8")
     assert '"retryableStatusCodes": ["UNAVAILABLE"]' in service_config()
+
+
+def test_batch_timeout_is_each_documents_deadline(fake_server: str) -> None:
+    """Client.batch(timeout=…) goes out as each document's time limit: the slow one fails
+    DEADLINE_EXCEEDED, the quick one comes back, and the stream (no deadline) outlives both."""
+    with Client(fake_server) as client:
+        results = dict(
+            client.batch([b"SLEEP=5;x", b"SLEEP=0.05;x"], timeout=0.3)  # bytes: no file names
+        )
+    slow, quick = results[0], results[1]
+    assert isinstance(slow, GovreportError) and slow.reason == Reason.DEADLINE_EXCEEDED
+    assert "0.3 s" in slow.message and slow.details["time_limit_seconds"] == "0.3"
+    assert not isinstance(quick, GovreportError)
+
+
+def test_a_batch_error_keeps_its_status_details() -> None:
+    """BatchError.status's ErrorInfo and RetryInfo give the error its details and delay, as a
+    unary call's status does; a BatchError from an older server has only reason and message."""
+    info, retry = any_pb2.Any(), any_pb2.Any()
+    info.Pack(error_details_pb2.ErrorInfo(reason="OVERLOADED", metadata={"request_id": "r1"}))
+    retry.Pack(error_details_pb2.RetryInfo(retry_delay=duration_pb2.Duration(seconds=2)))
+    status = status_pb2.Status(code=14, message="busy", details=[info, retry])
+    error = batch_error_of(
+        service_pb2.BatchError(code=14, reason="OVERLOADED", message="busy", status=status)
+    )
+    assert (error.reason, error.retry_after, error.details) == (
+        "OVERLOADED",
+        2.0,
+        {"request_id": "r1"},
+    )
+    old = batch_error_of(service_pb2.BatchError(code=3, reason="NOT_A_REPORT", message="no"))
+    assert (old.reason, old.message, old.retry_after) == ("NOT_A_REPORT", "no", None)
